@@ -1,0 +1,121 @@
+#pragma once
+// The manager: the one place events meet. It keeps the latest ticker and book per instrument,
+// encodes each event once, and hands the shared encoding to local sinks (WebSocket sessions,
+// in-process bots) and, for events this instance produced, to the bridge.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "core/metrics.hpp"
+#include "core/order_book.hpp"
+#include "core/topic.hpp"
+#include "mdfan/event.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace mdfan {
+
+// An event with its topic and JSON encoding; immutable once built and shared by every consumer.
+struct published_event {
+  event ev;
+  std::string topic;  // "trade:binance:BTC-USDT"
+  std::string json;   // encode_json(ev): the client frame and the bridge envelope's data
+  bool remote = false;  // arrived through the bridge from another instance
+};
+using event_ptr = std::shared_ptr<const published_event>;
+
+event_ptr make_published(event ev);
+
+// A local consumer. deliver() runs on the manager's strand and must not block:
+// implementations queue the event and return.
+class event_sink {
+ public:
+  virtual ~event_sink() = default;
+  virtual void deliver(const event_ptr& ev) = 0;
+};
+
+struct manager_config {
+  std::size_t snapshot_depth = 100;  // book levels per side in snapshots sent to new subscribers (0: all)
+};
+
+class manager {
+ public:
+  // Receives every event this instance produced (host and hybrid roles wire it to the bridge).
+  using bridge_fn = std::function<void(const event_ptr&)>;
+  // Told when a pattern gains its first subscriber (added=true) or loses its last (added=false);
+  // the executor's bridge turns these into Redis subscriptions.
+  using interest_fn = std::function<void(const topic_pattern&, bool added)>;
+
+  manager(boost::asio::any_io_executor ex, manager_config cfg, std::shared_ptr<spdlog::logger> log,
+          metrics_registry& metrics);
+
+  // Set before events flow.
+  void set_bridge(bridge_fn fn) { bridge_ = std::move(fn); }
+  void set_interest_listener(interest_fn fn) { interest_ = std::move(fn); }
+
+  // Thread-safe entry points: each posts to the manager's strand.
+  void ingest_local(event ev);                      // from this instance's adapters
+  void ingest_remote(event ev, std::string json);   // from the bridge; json is the data as received
+  // Adds patterns to a sink; with `snapshot`, the latest ticker and synced book of every matching
+  // topic are delivered first. Then `done` runs (on the manager strand), if given.
+  void subscribe(std::shared_ptr<event_sink> sink, std::vector<topic_pattern> patterns, bool snapshot,
+                 std::function<void()> done = {});
+  void unsubscribe(const std::shared_ptr<event_sink>& sink, std::vector<topic_pattern> patterns);
+  void remove(const event_sink* sink);
+
+  // Runs fn on the manager's strand (tests, snapshots of state).
+  void post(std::function<void()> fn);
+
+  // Strand-only accessors (call from within post()).
+  const order_book* book(const std::string& topic) const;
+  event_ptr latest(const std::string& topic) const;
+  std::size_t sink_count() const { return sinks_.size(); }
+
+ private:
+  struct sink_state {
+    std::weak_ptr<event_sink> sink;
+    std::vector<topic_pattern> patterns;
+  };
+  struct topic_state {
+    event_type type;
+    exchange_id exchange;
+    std::string instrument;
+    std::vector<std::pair<const event_sink*, std::weak_ptr<event_sink>>> sinks;
+    event_ptr latest;      // last ticker / candle
+    order_book book;       // book topics only
+    bool book_synced = false;
+    event_header book_header;  // header of the last applied book event
+  };
+
+  void dispatch(event_ptr ev);
+  topic_state& topic_for(const event_ptr& ev);
+  void update_state(topic_state& ts, const event_ptr& ev);
+  event_ptr snapshot_of(const topic_state& ts) const;
+  void add_pattern_interest(const topic_pattern& p);
+  void drop_pattern_interest(const topic_pattern& p);
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  manager_config cfg_;
+  std::shared_ptr<spdlog::logger> log_;
+  bridge_fn bridge_;
+  interest_fn interest_;
+  std::unordered_map<const event_sink*, sink_state> sinks_;
+  std::unordered_map<std::string, topic_state> topics_;
+  std::unordered_map<std::string, std::size_t> pattern_refs_;  // pattern text -> subscribing sinks
+
+  counter* in_local_[event_type_count];
+  counter* in_remote_[event_type_count];
+  counter* out_[event_type_count];
+  counter& book_gaps_;
+  gauge& subscribers_;
+};
+
+}  // namespace mdfan

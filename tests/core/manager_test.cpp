@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "manager/manager.hpp"
+
+using namespace mdfan;
+
+namespace {
+
+struct recording_sink : event_sink {
+  std::vector<event_ptr> got;
+  void deliver(const event_ptr& ev) override { got.push_back(ev); }
+};
+
+trade make_trade(const char* instr, const char* id) {
+  trade t;
+  t.exchange = exchange_id::binance;
+  t.instrument = instr;
+  t.symbol = "X";
+  t.trade_id = id;
+  t.price = decimal::from("1.10");
+  t.size = decimal::from("2");
+  return t;
+}
+
+book_update make_book(bool snap, std::uint64_t first, std::uint64_t last, const char* bid) {
+  book_update b;
+  b.exchange = exchange_id::binance;
+  b.instrument = "BTC-USDT";
+  b.snapshot = snap;
+  b.first_sequence = first;
+  b.sequence = last;
+  b.bids = {{decimal::from(bid), decimal::from("1")}};
+  return b;
+}
+
+struct manager_fixture : ::testing::Test {
+  boost::asio::io_context io;
+  metrics_registry metrics;
+  std::shared_ptr<spdlog::logger> log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  manager m{io.get_executor(), manager_config{}, log, metrics};
+  void run() {
+    io.restart();
+    io.run();
+  }
+};
+
+}  // namespace
+
+TEST_F(manager_fixture, routes_by_pattern_and_encodes_once) {
+  auto a = std::make_shared<recording_sink>();
+  auto b = std::make_shared<recording_sink>();
+  m.subscribe(a, {*topic_pattern::parse("trade:binance:BTC-USDT")}, false);
+  m.subscribe(b, {*topic_pattern::parse("trade:*:*"), *topic_pattern::parse("*:binance:BTC-USDT")}, false);
+  std::vector<event_ptr> bridged;
+  m.set_bridge([&](const event_ptr& e) { bridged.push_back(e); });
+  run();
+  m.ingest_local(make_trade("BTC-USDT", "1"));
+  m.ingest_local(make_trade("ETH-USDT", "2"));
+  run();
+  ASSERT_EQ(a->got.size(), 1u);
+  ASSERT_EQ(b->got.size(), 2u);  // two matching patterns, still delivered once
+  EXPECT_EQ(a->got[0].get(), b->got[0].get());  // the same shared encoding
+  EXPECT_EQ(bridged.size(), 2u);
+  EXPECT_EQ(metrics.value("mdfan_events_out_total", R"(type="trade")"), 3);
+}
+
+TEST_F(manager_fixture, remote_events_are_not_bridged) {
+  auto a = std::make_shared<recording_sink>();
+  m.subscribe(a, {*topic_pattern::parse("trade:*:*")}, false);
+  int bridged = 0;
+  m.set_bridge([&](const event_ptr&) { ++bridged; });
+  run();
+  m.ingest_remote(make_trade("BTC-USDT", "9"), R"({"raw":true})");
+  run();
+  ASSERT_EQ(a->got.size(), 1u);
+  EXPECT_EQ(a->got[0]->json, R"({"raw":true})");  // forwarded as received, not re-encoded
+  EXPECT_EQ(bridged, 0);
+}
+
+TEST_F(manager_fixture, unsubscribe_and_removed_sink_stop_delivery) {
+  auto a = std::make_shared<recording_sink>();
+  std::vector<std::pair<std::string, bool>> interest;
+  m.set_interest_listener([&](const topic_pattern& p, bool added) { interest.emplace_back(p.str(), added); });
+  const auto p = *topic_pattern::parse("trade:binance:BTC-USDT");
+  m.subscribe(a, {p}, false);
+  run();
+  m.ingest_local(make_trade("BTC-USDT", "1"));
+  run();
+  m.unsubscribe(a, {p});
+  run();
+  m.ingest_local(make_trade("BTC-USDT", "2"));
+  run();
+  EXPECT_EQ(a->got.size(), 1u);
+  ASSERT_EQ(interest.size(), 2u);
+  EXPECT_EQ(interest[0], std::make_pair(std::string("trade:binance:BTC-USDT"), true));
+  EXPECT_EQ(interest[1], std::make_pair(std::string("trade:binance:BTC-USDT"), false));
+}
+
+TEST_F(manager_fixture, snapshot_on_subscribe_and_book_continuity) {
+  m.ingest_local(make_book(true, 10, 10, "100"));
+  m.ingest_local(make_book(false, 11, 12, "101"));
+  run();
+  auto a = std::make_shared<recording_sink>();
+  m.subscribe(a, {*topic_pattern::parse("book:binance:BTC-USDT")}, true);
+  run();
+  ASSERT_EQ(a->got.size(), 1u);
+  const auto& snap = std::get<book_update>(a->got[0]->ev);
+  EXPECT_TRUE(snap.snapshot);
+  EXPECT_EQ(snap.sequence, 12u);
+  ASSERT_EQ(snap.bids.size(), 2u);
+  EXPECT_EQ(snap.bids[0].price.str(), "101");
+
+  m.ingest_local(make_book(false, 20, 21, "102"));  // gap: 13..19 missing
+  run();
+  EXPECT_EQ(metrics.value("mdfan_manager_book_gaps_total"), 1);
+  bool synced = true;
+  m.post([&] { synced = m.book("book:binance:BTC-USDT") != nullptr; });
+  run();
+  EXPECT_FALSE(synced);
+}
