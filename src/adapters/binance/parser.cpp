@@ -1,0 +1,634 @@
+#include "adapters/binance/parser.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <simdjson.h>
+
+namespace mdfan::adapters {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+enum class jtype : std::uint8_t { absent, string, uint, sint, other_number, boolean, null, array, object };
+
+// One field as read from the document. Strings point into the simdjson parser and die at the
+// next parse; the table holding them is cleared at the start of every parse.
+struct jfield {
+  jtype type = jtype::absent;
+  std::string_view str;
+  std::uint64_t u = 0;
+  std::int64_t i = 0;
+  bool b = false;
+  bool present() const noexcept { return type != jtype::absent; }
+};
+
+// The fields of one JSON object that any Binance message kind uses. Every message is read into a
+// table first, in document order and whatever that order is, then interpreted by its kind.
+// Binance keys are single letters, plus a handful of longer ones.
+struct table {
+  std::array<jfield, 52> one{};  // 'A'..'Z', 'a'..'z'
+  jfield stream, result, id, code, msg, method, last_update_id;
+  std::vector<price_level> bid_levels, ask_levels;  // from "b"/"bids" and "a"/"asks" when arrays
+  bool has_data = false;                           // a "data" object was read into the data table
+  bool has_kline = false;                          // a "k" object was read into the kline table
+
+  void clear() {
+    one.fill(jfield{});
+    stream = result = id = code = msg = method = last_update_id = jfield{};
+    bid_levels.clear();
+    ask_levels.clear();
+    has_data = has_kline = false;
+  }
+  static int slot(char c) noexcept {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return 26 + (c - 'a');
+    return -1;
+  }
+  const jfield& operator[](char c) const noexcept { return one[static_cast<std::size_t>(slot(c))]; }
+
+  jfield* find(std::string_view key) noexcept {
+    if (key.size() == 1) {
+      const int s = slot(key[0]);
+      return s < 0 ? nullptr : &one[static_cast<std::size_t>(s)];
+    }
+    if (key == "stream") return &stream;
+    if (key == "result") return &result;
+    if (key == "id") return &id;
+    if (key == "code") return &code;
+    if (key == "msg") return &msg;
+    if (key == "method") return &method;
+    if (key == "lastUpdateId") return &last_update_id;
+    if (key == "bids") return &one[static_cast<std::size_t>(slot('b'))];
+    if (key == "asks") return &one[static_cast<std::size_t>(slot('a'))];
+    return nullptr;
+  }
+};
+
+std::string_view describe(jtype t) {
+  switch (t) {
+    case jtype::absent: return "absent";
+    case jtype::string: return "a string";
+    case jtype::uint:
+    case jtype::sint:
+    case jtype::other_number: return "a number";
+    case jtype::boolean: return "a boolean";
+    case jtype::null: return "null";
+    case jtype::array: return "an array";
+    case jtype::object: return "an object";
+  }
+  return "?";
+}
+
+bool is_negative(const decimal& d) { return !d.empty() && d.str().front() == '-'; }
+
+// "bnbbtc@depth@100ms" -> symbol "bnbbtc", channel "depth@100ms".
+void split_stream(std::string_view stream, std::string_view& symbol, std::string_view& channel) {
+  const auto at = stream.find('@');
+  if (at == std::string_view::npos) {
+    symbol = {};
+    channel = stream;
+  } else {
+    symbol = stream.substr(0, at);
+    channel = stream.substr(at + 1);
+  }
+}
+bool diff_depth_stream(std::string_view channel) { return channel == "depth" || channel.starts_with("depth@"); }
+
+// The stream name of a combined message from its text alone: `{"stream":"<name>"`.
+std::string_view stream_from_text(std::string_view msg) {
+  constexpr std::string_view prefix = R"("stream":")";
+  const auto start = msg.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos || msg[start] != '{') return {};
+  msg.remove_prefix(start + 1);
+  msg.remove_prefix(std::min(msg.size(), msg.find_first_not_of(" \t\r\n")));
+  if (!msg.starts_with(prefix)) return {};
+  msg.remove_prefix(prefix.size());
+  const auto end = msg.find('"');
+  if (end == std::string_view::npos || end > 200) return {};
+  return msg.substr(0, end);
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
+}  // namespace
+
+struct binance_parser::impl {
+  binance_symbols symbols;
+  od::parser parser;
+  std::string padded;  // copy buffer for unpadded input
+  table top, data, kline;
+  binance_parse_error* err = nullptr;
+  std::string_view what;  // message kind, for error reasons
+
+  bool fail(std::string reason) {
+    if (err->reason.empty()) err->reason = std::move(reason);
+    return false;
+  }
+  bool fail_json(simdjson::error_code ec) { return fail(fmt::format("not JSON ({})", simdjson::error_message(ec))); }
+
+  // ---- reading ----
+
+  bool read_levels(od::value v, std::vector<price_level>& out, std::string_view name) {
+    od::array arr;
+    if (auto ec = v.get_array().get(arr)) return fail_json(ec);
+    for (auto lv : arr) {
+      od::array pair;
+      if (auto ec = lv.get_array().get(pair)) {
+        if (ec == simdjson::INCORRECT_TYPE) return fail(fmt::format("level in '{}' is not an array", name));
+        return fail_json(ec);
+      }
+      price_level pl;
+      std::size_t n = 0;
+      for (auto x : pair) {
+        if (n < 2) {
+          std::string_view s;
+          if (auto ec = x.get_string().get(s)) {
+            if (ec == simdjson::INCORRECT_TYPE)
+              return fail(fmt::format("level in '{}' has a {} that is not a string", name, n == 0 ? "price" : "size"));
+            return fail_json(ec);
+          }
+          decimal& d = n == 0 ? pl.price : pl.size;
+          if (!decimal::parse(s, d) || is_negative(d))
+            return fail(fmt::format("level in '{}' has a bad {} '{}'", name, n == 0 ? "price" : "size",
+                                    s.substr(0, 40)));
+        } else if (x.error()) {
+          return fail_json(x.error());
+        }
+        ++n;  // entries after the first two (old REST bodies had an ignored third) are skipped
+      }
+      if (n < 2) return fail(fmt::format("level in '{}' has {} entries, expected [price, size]", name, n));
+      out.push_back(pl);
+    }
+    return true;
+  }
+
+  // Reads an object's fields into `t` in document order. depth: 0 top level, 1 inside "data".
+  bool collect(od::object obj, table& t, int depth) {
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto ec = field.unescaped_key().get(key)) return fail_json(ec);
+      od::value v;
+      if (auto ec = field.value().get(v)) return fail_json(ec);
+      od::json_type type;
+      if (auto ec = v.type().get(type)) return fail_json(ec);
+
+      if (type == od::json_type::object) {
+        od::object inner;
+        if (key == "data" && depth == 0) {
+          if (auto ec = v.get_object().get(inner)) return fail_json(ec);
+          t.has_data = true;
+          if (!collect(inner, data, 1)) return false;
+          continue;
+        }
+        if (key == "k" && depth < 2 && !t.has_kline) {
+          if (auto ec = v.get_object().get(inner)) return fail_json(ec);
+          t.has_kline = true;
+          if (!collect(inner, kline, 2)) return false;
+          continue;
+        }
+      }
+      jfield* f = t.find(key);
+      if (f == nullptr) continue;  // a field no message kind uses: skipped unread
+      switch (type) {
+        case od::json_type::string:
+          if (auto ec = v.get_string().get(f->str)) return fail_json(ec);
+          f->type = jtype::string;
+          break;
+        case od::json_type::number:
+          if (v.get_uint64().get(f->u) == simdjson::SUCCESS) {
+            f->type = jtype::uint;
+          } else if (v.get_int64().get(f->i) == simdjson::SUCCESS) {
+            f->type = jtype::sint;
+          } else {
+            double ignored;  // a float or out-of-range number: Binance sends none we use
+            if (auto ec = v.get_double().get(ignored)) return fail_json(ec);
+            f->type = jtype::other_number;
+          }
+          break;
+        case od::json_type::boolean:
+          if (auto ec = v.get_bool().get(f->b)) return fail_json(ec);
+          f->type = jtype::boolean;
+          break;
+        case od::json_type::null: {
+          bool is_null = false;
+          if (auto ec = v.is_null().get(is_null)) return fail_json(ec);
+          f->type = jtype::null;
+          break;
+        }
+        case od::json_type::array:
+          f->type = jtype::array;
+          if (key == "b" || key == "bids") {
+            t.bid_levels.clear();
+            if (!read_levels(v, t.bid_levels, key)) return false;
+          } else if (key == "a" || key == "asks") {
+            t.ask_levels.clear();
+            if (!read_levels(v, t.ask_levels, key)) return false;
+          }
+          break;
+        case od::json_type::object:
+          f->type = jtype::object;
+          break;
+      }
+    }
+    return true;
+  }
+
+  // Parses `buf` (padded) into the tables. Returns false on malformed JSON.
+  bool load(const char* buf, std::size_t len, std::size_t capacity) {
+    top.clear();
+    data.clear();
+    kline.clear();
+    od::document doc;
+    if (auto ec = parser.iterate(buf, len, capacity).get(doc)) return fail_json(ec);
+    od::object obj;
+    if (auto ec = doc.get_object().get(obj)) {
+      if (ec == simdjson::INCORRECT_TYPE) return fail("not a JSON object");
+      return fail_json(ec);
+    }
+    if (!collect(obj, top, 0)) return false;
+    // Past the end of the document, current_location() reports OUT_OF_BOUNDS; anything else is trailing content.
+    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return fail("trailing content after the JSON object");
+    return true;
+  }
+
+  // ---- typed access to a table ----
+
+  bool missing(char key) { return fail(fmt::format("{}: missing field '{}'", what, key)); }
+  bool wrong(char key, std::string_view expected, jtype got) {
+    return fail(fmt::format("{}: field '{}' is {}, expected {}", what, key, describe(got), expected));
+  }
+
+  bool get_decimal(const table& t, char key, decimal& out, bool required = true) {
+    const jfield& f = t[key];
+    if (!f.present()) return required ? missing(key) : true;
+    if (f.type != jtype::string) return wrong(key, "a decimal string", f.type);
+    if (!decimal::parse(f.str, out))
+      return fail(fmt::format("{}: field '{}' is not a decimal: '{}'", what, key, f.str.substr(0, 40)));
+    return true;
+  }
+  bool get_uint(const table& t, char key, std::uint64_t& out, bool required = true) {
+    const jfield& f = t[key];
+    if (!f.present()) return required ? missing(key) : true;
+    if (f.type != jtype::uint) return wrong(key, "an unsigned integer", f.type);
+    out = f.u;
+    return true;
+  }
+  // Exchange times are integer ms; events carry ns.
+  bool get_ms(const table& t, char key, std::int64_t& ns, bool required = true) {
+    std::uint64_t ms = 0;
+    if (!get_uint(t, key, ms, required)) return false;
+    if (!t[key].present()) return true;
+    constexpr std::uint64_t max_ms = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / 1000000;
+    if (ms > max_ms) return fail(fmt::format("{}: time field '{}' out of range", what, key));
+    ns = static_cast<std::int64_t>(ms) * 1000000;
+    return true;
+  }
+  bool get_bool(const table& t, char key, bool& out) {
+    const jfield& f = t[key];
+    if (!f.present()) return missing(key);
+    if (f.type != jtype::boolean) return wrong(key, "a boolean", f.type);
+    out = f.b;
+    return true;
+  }
+  bool get_string(const table& t, char key, std::string_view& out) {
+    const jfield& f = t[key];
+    if (!f.present()) return missing(key);
+    if (f.type != jtype::string) return wrong(key, "a string", f.type);
+    if (f.str.empty()) return fail(fmt::format("{}: field '{}' is empty", what, key));
+    out = f.str;
+    return true;
+  }
+  bool get_levels(const table& t, char key, std::vector<price_level>& out) {
+    const jfield& f = t[key];
+    if (!f.present()) return missing(key);
+    if (f.type != jtype::array) return wrong(key, "an array of levels", f.type);
+    out = key == 'b' ? t.bid_levels : t.ask_levels;
+    return true;
+  }
+
+  void header(event_header& h, std::string_view symbol, std::int64_t exchange_ts, std::int64_t receive_ns) {
+    h.exchange = exchange_id::binance;
+    h.symbol.assign(symbol);
+    h.instrument = symbols.normalize(symbol);
+    h.exchange_ts_ns = exchange_ts;
+    h.receive_ts_ns = receive_ns;
+  }
+
+  // ---- message kinds ----
+
+  // trade: E,s,t,p,q,T,m ; aggTrade: E,s,a,p,q,f,l,T,m. m = buyer is maker => the taker sold.
+  bool read_trade(const table& t, bool aggregate, std::int64_t recv, binance_message& out) {
+    what = aggregate ? "aggTrade" : "trade";
+    trade tr;
+    std::string_view sym;
+    std::uint64_t id = 0;
+    std::int64_t event_time = 0;
+    bool buyer_maker = false;
+    if (!get_string(t, 's', sym) || !get_uint(t, aggregate ? 'a' : 't', id) || !get_decimal(t, 'p', tr.price) ||
+        !get_decimal(t, 'q', tr.size) || !get_ms(t, 'T', tr.exchange_ts_ns, false) ||
+        !get_ms(t, 'E', event_time, false) || !get_bool(t, 'm', buyer_maker))
+      return false;
+    header(tr, sym, t['T'].present() ? tr.exchange_ts_ns : event_time, recv);
+    tr.sequence = id;
+    tr.trade_id = fmt::format("{}", id);
+    tr.aggressor = buyer_maker ? side::sell : side::buy;
+    out = event{std::move(tr)};
+    return true;
+  }
+
+  bool read_ticker_24h(const table& t, std::int64_t recv, binance_message& out) {
+    what = "24hrTicker";
+    ticker tk;
+    std::string_view sym;
+    std::int64_t ts = 0;
+    if (!get_string(t, 's', sym) || !get_ms(t, 'E', ts) || !get_decimal(t, 'p', tk.change_24h) ||
+        !get_decimal(t, 'c', tk.last_price) || !get_decimal(t, 'Q', tk.last_size, false) ||
+        !get_decimal(t, 'b', tk.bid_price) || !get_decimal(t, 'B', tk.bid_size) ||
+        !get_decimal(t, 'a', tk.ask_price) || !get_decimal(t, 'A', tk.ask_size) ||
+        !get_decimal(t, 'o', tk.open_24h) || !get_decimal(t, 'h', tk.high_24h) || !get_decimal(t, 'l', tk.low_24h) ||
+        !get_decimal(t, 'v', tk.volume_24h) || !get_decimal(t, 'q', tk.quote_volume_24h))
+      return false;
+    header(tk, sym, ts, recv);
+    out = event{std::move(tk)};
+    return true;
+  }
+
+  bool read_mini_ticker(const table& t, std::int64_t recv, binance_message& out) {
+    what = "24hrMiniTicker";
+    ticker tk;
+    std::string_view sym;
+    std::int64_t ts = 0;
+    if (!get_string(t, 's', sym) || !get_ms(t, 'E', ts) || !get_decimal(t, 'c', tk.last_price) ||
+        !get_decimal(t, 'o', tk.open_24h) || !get_decimal(t, 'h', tk.high_24h) || !get_decimal(t, 'l', tk.low_24h) ||
+        !get_decimal(t, 'v', tk.volume_24h) || !get_decimal(t, 'q', tk.quote_volume_24h))
+      return false;
+    header(tk, sym, ts, recv);
+    out = event{std::move(tk)};
+    return true;
+  }
+
+  // Spot bookTicker has no event type or time: {u,s,b,B,a,A}. (Futures adds e/E/T; E is used then.)
+  bool read_book_ticker(const table& t, std::int64_t recv, binance_message& out) {
+    what = "bookTicker";
+    ticker tk;
+    std::string_view sym;
+    std::int64_t ts = 0;
+    if (!get_uint(t, 'u', tk.sequence) || !get_string(t, 's', sym) || !get_decimal(t, 'b', tk.bid_price) ||
+        !get_decimal(t, 'B', tk.bid_size) || !get_decimal(t, 'a', tk.ask_price) || !get_decimal(t, 'A', tk.ask_size) ||
+        !get_ms(t, 'E', ts, false))
+      return false;
+    header(tk, sym, ts, recv);
+    out = event{std::move(tk)};
+    return true;
+  }
+
+  bool read_kline(const table& t, std::int64_t recv, binance_message& out) {
+    what = "kline";
+    candle c;
+    std::string_view sym, interval;
+    std::int64_t ts = 0;
+    if (!get_string(t, 's', sym) || !get_ms(t, 'E', ts)) return false;
+    if (!t.has_kline) {
+      if (t['k'].present()) return wrong('k', "an object", t['k'].type);
+      return missing('k');
+    }
+    what = "kline.k";
+    const table& k = kline;
+    if (!get_ms(k, 't', c.open_time_ns) || !get_ms(k, 'T', c.close_time_ns) || !get_string(k, 'i', interval) ||
+        !get_decimal(k, 'o', c.open) || !get_decimal(k, 'c', c.close) || !get_decimal(k, 'h', c.high) ||
+        !get_decimal(k, 'l', c.low) || !get_decimal(k, 'v', c.volume) || !get_uint(k, 'n', c.trades) ||
+        !get_bool(k, 'x', c.closed) || !get_decimal(k, 'q', c.quote_volume))
+      return false;
+    header(c, sym, ts, recv);
+    c.interval.assign(interval);
+    out = event{std::move(c)};
+    return true;
+  }
+
+  bool read_depth_update(const table& t, binance_message& out) {
+    what = "depthUpdate";
+    binance_depth_diff d;
+    std::string_view sym;
+    if (!get_string(t, 's', sym) || !get_ms(t, 'E', d.event_time_ns) || !get_uint(t, 'U', d.first_update_id) ||
+        !get_uint(t, 'u', d.last_update_id) || !get_levels(t, 'b', d.bids) || !get_levels(t, 'a', d.asks))
+      return false;
+    if (d.first_update_id > d.last_update_id)
+      return fail(fmt::format("depthUpdate: first update id U={} is after last u={}", d.first_update_id,
+                              d.last_update_id));
+    d.symbol.assign(sym);
+    d.instrument = symbols.normalize(sym);
+    out = std::move(d);
+    return true;
+  }
+
+  // {lastUpdateId,bids,asks}: a depth<N> partial book (WebSocket) or the REST snapshot body.
+  bool read_book(const table& t, std::uint64_t& last_update_id, std::vector<price_level>& bids,
+                 std::vector<price_level>& asks) {
+    const jfield& id = t.last_update_id;
+    if (id.type != jtype::uint)
+      return fail(fmt::format("{}: field 'lastUpdateId' is {}, expected an unsigned integer", what, describe(id.type)));
+    last_update_id = id.u;
+    if (!t['b'].present()) return fail(fmt::format("{}: missing field 'bids'", what));
+    if (!t['a'].present()) return fail(fmt::format("{}: missing field 'asks'", what));
+    if (t['b'].type != jtype::array) return fail(fmt::format("{}: field 'bids' is not an array", what));
+    if (t['a'].type != jtype::array) return fail(fmt::format("{}: field 'asks' is not an array", what));
+    bids = t.bid_levels;
+    asks = t.ask_levels;
+    return true;
+  }
+
+  bool read_partial_book(const table& t, std::string_view stream_symbol, std::int64_t recv, binance_message& out) {
+    what = "depth";
+    book_update b;
+    if (!read_book(t, b.sequence, b.bids, b.asks)) return false;
+    // The payload names no symbol: take it from the combined stream name (raw streams give none).
+    header(b, upper(stream_symbol), 0, recv);
+    b.snapshot = true;
+    b.first_sequence = b.sequence;
+    out = event{std::move(b)};
+    return true;
+  }
+
+  std::string id_text(const jfield& f) {
+    switch (f.type) {
+      case jtype::uint: return fmt::format("{}", f.u);
+      case jtype::sint: return fmt::format("{}", f.i);
+      case jtype::string: return std::string(f.str);
+      default: return {};
+    }
+  }
+
+  bool read_control(const table& t, binance_message& out) {
+    binance_control c;
+    if (t.result.present()) {
+      c.what = binance_control::kind::result;
+    } else if (t.code.present()) {
+      what = "error reply";
+      c.what = binance_control::kind::error;
+      if (t.code.type == jtype::uint) {
+        c.code = static_cast<std::int64_t>(t.code.u);
+      } else if (t.code.type == jtype::sint) {
+        c.code = t.code.i;
+      } else {
+        return fail(fmt::format("error reply: field 'code' is {}, expected an integer", describe(t.code.type)));
+      }
+      if (t.msg.type == jtype::string) c.message.assign(t.msg.str);
+    } else {
+      c.what = binance_control::kind::request;
+      if (t.method.type != jtype::string)
+        return fail(fmt::format("request: field 'method' is {}, expected a string", describe(t.method.type)));
+      c.message.assign(t.method.str);
+    }
+    c.id = id_text(t.id);
+    out = std::move(c);
+    return true;
+  }
+
+  // Interprets one payload table (the whole message, or the "data" of a combined one).
+  bool classify(const table& t, std::string_view stream, std::int64_t recv, binance_message& out) {
+    std::string_view stream_symbol, channel;
+    split_stream(stream, stream_symbol, channel);
+    if (const jfield& e = t['e']; e.present()) {
+      if (e.type != jtype::string) return fail(fmt::format("field 'e' is {}, expected a string", describe(e.type)));
+      const std::string_view type = e.str;
+      if (type == "trade") return read_trade(t, false, recv, out);
+      if (type == "aggTrade") return read_trade(t, true, recv, out);
+      if (type == "depthUpdate") return read_depth_update(t, out);
+      if (type == "24hrTicker") return read_ticker_24h(t, recv, out);
+      if (type == "bookTicker") return read_book_ticker(t, recv, out);
+      if (type == "kline") return read_kline(t, recv, out);
+      if (type == "24hrMiniTicker") return read_mini_ticker(t, recv, out);
+      if (type == "serverShutdown") {
+        what = "serverShutdown";
+        binance_control c;
+        c.what = binance_control::kind::server_shutdown;
+        if (!get_ms(t, 'E', c.event_time_ns, false)) return false;
+        out = std::move(c);
+        return true;
+      }
+      return fail(fmt::format("unsupported event type '{}'", type.substr(0, 40)));
+    }
+    if (t.last_update_id.present()) return read_partial_book(t, stream_symbol, recv, out);
+    if (t['u'].present() && t['s'].present()) return read_book_ticker(t, recv, out);
+    if (t.result.present() || t.code.present() || t.method.present()) return read_control(t, out);
+    return fail("unrecognised message: no event type and no known shape");
+  }
+
+  // Fills the error's book attribution from whatever was read before the failure.
+  void attribute(std::string_view stream) {
+    std::string_view stream_symbol, channel;
+    split_stream(stream, stream_symbol, channel);
+    const table& payload = top.has_data ? data : top;
+    const jfield& e = payload['e'];
+    const jfield& s = payload['s'];
+    err->depth = (e.type == jtype::string && e.str == "depthUpdate") || diff_depth_stream(channel);
+    if (s.type == jtype::string && !s.str.empty()) {
+      err->symbol = upper(s.str);
+    } else {
+      err->symbol = upper(stream_symbol);
+    }
+  }
+
+  bool parse(const char* buf, std::size_t len, std::size_t capacity, std::int64_t recv, binance_message& out,
+             binance_parse_error& error) {
+    error = {};
+    err = &error;
+    what = "message";
+    const bool loaded = load(buf, len, capacity);
+    std::string_view stream = top.stream.type == jtype::string ? top.stream.str : std::string_view{};
+    bool ok = loaded;
+    if (ok) {
+      if (top.has_data || top.stream.present()) {
+        if (top.stream.type != jtype::string) {
+          ok = fail("combined message: field 'stream' is missing or not a string");
+        } else if (!top.has_data) {
+          ok = fail("combined message: field 'data' is missing or not an object");
+        } else {
+          ok = classify(data, stream, recv, out);
+        }
+      } else {
+        ok = classify(top, {}, recv, out);
+      }
+    }
+    if (!ok) {
+      // JSON broken before the stream name could be read (e.g. an unclosed string fails the whole
+      // document): Binance writes "stream" first, so look for it in the text.
+      if (stream.empty()) stream = stream_from_text(std::string_view(buf, len));
+      attribute(stream);
+    }
+    err = nullptr;
+    return ok;
+  }
+};
+
+binance_parser::binance_parser(binance_symbols symbols) : impl_(std::make_unique<impl>()) {
+  impl_->symbols = std::move(symbols);
+}
+binance_parser::~binance_parser() = default;
+binance_parser::binance_parser(binance_parser&&) noexcept = default;
+binance_parser& binance_parser::operator=(binance_parser&&) noexcept = default;
+
+const binance_symbols& binance_parser::symbols() const noexcept { return impl_->symbols; }
+
+bool binance_parser::parse_padded(std::string_view msg, std::int64_t receive_ns, binance_message& out,
+                                  binance_parse_error& error) {
+  return impl_->parse(msg.data(), msg.size(), msg.size() + simdjson::SIMDJSON_PADDING, receive_ns, out, error);
+}
+
+bool binance_parser::parse(std::string_view msg, std::int64_t receive_ns, binance_message& out,
+                           binance_parse_error& error) {
+  auto& buf = impl_->padded;
+  buf.assign(msg);
+  buf.resize(msg.size() + simdjson::SIMDJSON_PADDING);
+  return impl_->parse(buf.data(), msg.size(), buf.size(), receive_ns, out, error);
+}
+
+bool binance_parser::parse_depth_snapshot(std::string_view body, binance_depth_snapshot& out, std::string& error) {
+  auto& self = *impl_;
+  binance_parse_error err;
+  self.err = &err;
+  self.what = "depth snapshot";
+  auto& buf = self.padded;
+  buf.assign(body);
+  buf.resize(body.size() + simdjson::SIMDJSON_PADDING);
+  bool ok = self.load(buf.data(), body.size(), buf.size());
+  if (ok) {
+    const table& t = self.top;
+    if (!t.last_update_id.present() && t.code.present()) {
+      const std::int64_t code = t.code.type == jtype::sint ? t.code.i : static_cast<std::int64_t>(t.code.u);
+      ok = self.fail(fmt::format("REST error {}: {}", code, t.msg.type == jtype::string ? t.msg.str : ""));
+    } else {
+      binance_depth_snapshot s;
+      ok = self.read_book(t, s.last_update_id, s.bids, s.asks);
+      if (ok) out = std::move(s);
+    }
+  }
+  self.err = nullptr;
+  if (!ok) error = std::move(err.reason);
+  return ok;
+}
+
+book_update to_book_update(const binance_depth_diff& diff, std::int64_t receive_ns) {
+  book_update b;
+  b.exchange = exchange_id::binance;
+  b.symbol = diff.symbol;
+  b.instrument = diff.instrument;
+  b.exchange_ts_ns = diff.event_time_ns;
+  b.receive_ts_ns = receive_ns;
+  b.sequence = diff.last_update_id;
+  b.first_sequence = diff.first_update_id;
+  b.snapshot = false;
+  b.bids = diff.bids;
+  b.asks = diff.asks;
+  return b;
+}
+
+}  // namespace mdfan::adapters

@@ -1,0 +1,161 @@
+#pragma once
+// The simulator's network side (internal): the hub that fans generated messages out, the HTTP
+// session (REST and WebSocket upgrade), the WebSocket session and the listener. The simulator runs
+// one thread, so all of this lives on one implicit strand and nothing here locks.
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+
+#include "adapters/sim/binance_protocol.hpp"
+#include "adapters/sim/binance_sim.hpp"
+#include "net/net.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace mdfan::sim {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+// The counters behind sim_stats.
+struct stat_counters {
+  std::atomic<std::uint64_t> generated{0}, sent{0}, sent_bytes{0}, connections{0}, open_connections{0},
+      rejected{0}, slow_disconnects{0}, requests{0}, http_requests{0}, pings_sent{0}, pongs_received{0};
+  static void inc(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
+    c.fetch_add(n, std::memory_order_relaxed);
+  }
+};
+
+// A client connection the hub can close.
+class connection {
+ public:
+  virtual void shutdown() = 0;  // closes the socket now; pending operations end with an error
+  virtual bool is_websocket() const noexcept = 0;
+
+ protected:
+  ~connection() = default;
+};
+
+class ws_session;
+
+// The state one simulator shares with its sessions: the feed, which session wants which stream, and
+// the open connections. Sessions register in their constructor and leave in their destructor.
+class hub final : public message_sink {
+ public:
+  hub(const sim_config& cfg, spdlog::logger& log);
+
+  const sim_config& cfg;
+  spdlog::logger& log;
+  binance_feed feed;
+  stat_counters stats;
+  message_hook hook;
+
+  void add(connection* c) { connections_.insert(c); }
+  void remove(connection* c) { connections_.erase(c); }
+  std::size_t connection_count() const noexcept { return connections_.size(); }
+  void shutdown_all(bool websocket_only);
+
+  void subscribe(ws_session* s, std::uint32_t stream);
+  void unsubscribe(ws_session* s, std::uint32_t stream);
+
+  bool wanted(std::uint32_t stream) const override { return !subscribers_[stream].empty(); }
+  void push(sim_message&& msg) override;
+
+ private:
+  std::vector<std::vector<ws_session*>> subscribers_;  // by stream
+  std::unordered_set<connection*> connections_;
+};
+
+// One WebSocket client: its subscriptions, a bounded queue of shared frames with one write in
+// flight, server pings, and the control-request loop.
+class ws_session final : public connection, public std::enable_shared_from_this<ws_session> {
+ public:
+  ws_session(tcp::socket&& socket, hub& h, subscription_set subs);
+  ~ws_session();
+  void run(http::request<http::string_body> req);
+  void deliver(const sim_message& msg);
+  void shutdown() override;
+  bool is_websocket() const noexcept override { return true; }
+
+ private:
+  // A frame to send: a view into a buffer it keeps alive (shared by every subscriber).
+  struct frame {
+    std::shared_ptr<const std::string> owner;
+    std::string_view text;
+  };
+
+  void on_accept(error_code ec);
+  void do_read();
+  void on_read(error_code ec, std::size_t n);
+  void enqueue(frame f);
+  void do_write();
+  void on_write(error_code ec, std::size_t n);
+  void arm_ping();
+  void close(websocket::close_reason reason);
+  void fail(error_code ec, const char* what);
+
+  websocket::stream<beast::tcp_stream> ws_;
+  hub& hub_;
+  subscription_set subs_;
+  beast::flat_buffer in_;
+  std::deque<frame> out_;
+  std::size_t out_bytes_ = 0;  // queued, not counting the frame in flight
+  frame inflight_;
+  bool writing_ = false;
+  bool open_ = false;
+  bool closing_ = false;
+  bool ping_in_flight_ = false;
+  std::int64_t oldest_unanswered_ping_ns_ = 0;  // 0: every ping answered
+  net::steady_timer ping_timer_;
+  net::steady_timer kill_timer_;  // bounds the closing handshake
+};
+
+// One HTTP connection: REST requests (keep-alive) until it upgrades to WebSocket.
+class http_session final : public connection, public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(tcp::socket&& socket, hub& h);
+  ~http_session();
+  void run() { do_read(); }
+  void shutdown() override;
+  bool is_websocket() const noexcept override { return false; }
+
+ private:
+  void do_read();
+  void on_read(error_code ec, std::size_t n);
+  void respond(http::status status, std::string body, bool keep_alive);
+  void route(const http::request<http::string_body>& req);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buf_;
+  hub& hub_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+};
+
+// Accepts connections and enforces max_connections.
+class listener final : public std::enable_shared_from_this<listener> {
+ public:
+  // Binds and listens; throws std::system_error on failure.
+  listener(net::io_context& ioc, const tcp::endpoint& ep, hub& h);
+  void run() { do_accept(); }
+  void stop();
+  std::uint16_t port() const;
+
+ private:
+  void do_accept();
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_;
+  hub& hub_;
+};
+
+}  // namespace mdfan::sim

@@ -1,0 +1,148 @@
+// The mdfan command line (CLI11): run options generated from the settings table, plus the sim and decode
+// subcommands. Parsing only; main.cpp runs what it selects.
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app/commands.hpp"
+
+#ifndef MDFAN_VERSION
+#define MDFAN_VERSION "unknown"
+#endif
+
+namespace mdfan::app {
+namespace {
+
+constexpr std::string_view footer_text =
+    "Every run option can also come from the environment (env) or the TOML file given by --config "
+    "(file: key, where \"redis.port\" is `port` in section [redis]).\n"
+    "Precedence, per setting: flag > environment > file > default. Empty environment variables count as unset.\n"
+    "REDIS_URL: a part it spells out (host, port, user, password, db) beats the same part given separately at "
+    "the same or a lower level; a part given separately at a higher level beats the URL.\n"
+    "Full reference: docs/configuration.md";
+
+std::string_view group_of(std::string_view key) {
+  auto dot = key.find('.');
+  if (dot == std::string_view::npos) return "General";
+  auto section = key.substr(0, dot);
+  if (section == "server") return "Server (HTTP + WebSocket)";
+  if (section == "redis") return "Redis";
+  if (section == "exchange") return "Exchange (host, hybrid)";
+  if (section == "bridge") return "Bridge";
+  return "Order books";
+}
+
+// Everything parse_command_line fills in: the CLI11 app and the variables its options write to.
+struct cli {
+  CLI::App app{"mdfan: market-data fan-out. A host holds exchange connections and publishes normalized events "
+               "to Redis; executors subscribe through Redis and serve WebSocket clients; hybrid does both.",
+               "mdfan"};
+  bool version = false;
+  std::string config_file;
+  CLI::Option* config_opt = nullptr;
+  std::vector<std::string> values = std::vector<std::string>(settings().size());
+  std::vector<CLI::Option*> options;
+
+  CLI::App* sim = nullptr;
+  std::string sim_listen, sim_symbols = "BTCUSDT,ETHUSDT", sim_rate = "100", sim_seed = "1";
+
+  CLI::App* decode = nullptr;
+  std::string decode_exchange = "binance", decode_file;
+
+  cli() {
+    app.get_formatter()->column_width(40);
+    app.footer(std::string(footer_text));
+    app.require_subcommand(0, 1);
+    app.add_flag("-V,--version", version, "print the version and exit");
+    config_opt = app.add_option("-c,--config", config_file,
+                                "TOML file with settings (sections [server], [redis], [exchange], [bridge], "
+                                "[book]) [env: MDFAN_CONFIG]")
+                     ->type_name("FILE")
+                     ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    const auto& table = settings();
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      const auto& s = table[i];
+      auto desc = fmt::format("{} [default: {}] [env: {}] [file: {}]", s.help,
+                              s.default_text.empty() ? "empty" : s.default_text, s.env, s.key);
+      options.push_back(app.add_option(std::string(s.flag), values[i], desc)
+                            ->type_name(std::string(s.value_name))
+                            ->group(std::string(group_of(s.key)))
+                            ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast));
+    }
+
+    sim = app.add_subcommand("sim", "run the exchange simulator: the exchange's own protocol on ws:// and http://");
+    sim->add_option("--listen", sim_listen, "address to serve on")->type_name("HOST:PORT")->required();
+    sim->add_option("--symbols", sim_symbols, "instruments to simulate [default: BTCUSDT,ETHUSDT]")
+        ->type_name("LIST");
+    sim->add_option("--rate", sim_rate, "messages per second [default: 100]")->type_name("EVENTS_PER_S");
+    sim->add_option("--seed", sim_seed, "random seed; the same seed replays the same feed [default: 1]")
+        ->type_name("N");
+
+    decode = app.add_subcommand("decode",
+                                "decode recorded exchange messages (one per line) into normalized events, one JSON "
+                                "object per line; exits non-zero when any line fails");
+    decode->add_option("--exchange", decode_exchange, "exchange whose protocol the lines are in [default: binance]")
+        ->type_name("NAME");
+    decode->add_option("file", decode_file, "file to read [default: standard input]")->type_name("FILE");
+  }
+};
+
+template <typename T, typename F>
+T with_origin(std::string_view origin, F&& parse) {
+  try {
+    return parse();
+  } catch (const config_error& e) {
+    throw config_error(fmt::format("{} (command line): {}", origin, e.what()));
+  }
+}
+
+}  // namespace
+
+command parse_command_line(int argc, const char* const* argv, const env_map& env) {
+  cli c;
+  try {
+    c.app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return print_command{c.app.help(), 0};
+  } catch (const CLI::CallForAllHelp&) {
+    return print_command{c.app.help("", CLI::AppFormatMode::All), 0};
+  } catch (const CLI::ParseError& e) {
+    throw config_error(e.what());
+  }
+  if (c.version) return print_command{fmt::format("mdfan {}\n", MDFAN_VERSION), 0};
+
+  if (c.sim->parsed()) {
+    sim_command s;
+    s.listen = with_origin<endpoint>("sim --listen", [&] { return parse_endpoint(c.sim_listen); });
+    s.symbols = with_origin<std::vector<std::string>>("sim --symbols", [&] { return parse_symbols(c.sim_symbols); });
+    s.rate = with_origin<double>("sim --rate", [&] { return parse_rate(c.sim_rate); });
+    s.seed = with_origin<std::uint64_t>("sim --seed", [&] {
+      return parse_unsigned(c.sim_seed, 0, std::numeric_limits<std::uint64_t>::max());
+    });
+    return s;
+  }
+  if (c.decode->parsed()) return decode_command{c.decode_exchange, c.decode_file};
+
+  std::map<std::string, std::string> flags;
+  const auto& table = settings();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (c.options[i]->count() > 0) flags.emplace(std::string(table[i].key), c.values[i]);
+  }
+  std::optional<std::string> config_flag;
+  if (c.config_opt->count() > 0) config_flag = c.config_file;
+  return run_command{resolve_config(flags, config_flag, env)};
+}
+
+app_config load_config(int argc, const char* const* argv, const env_map& env) {
+  auto cmd = parse_command_line(argc, argv, env);
+  if (auto* run = std::get_if<run_command>(&cmd)) return std::move(run->config);
+  throw config_error("the command line does not run an instance");
+}
+
+std::string help_text() {
+  cli c;
+  return c.app.help();
+}
+
+}  // namespace mdfan::app

@@ -1,0 +1,57 @@
+#pragma once
+// The commands the mdfan binary runs, and how its command line selects one:
+//   mdfan [run options]                 run an instance (host, executor or hybrid)
+//   mdfan sim --listen HOST:PORT ...    run the exchange simulator
+//   mdfan decode [--exchange X] [FILE]  decode recorded exchange messages, one per line
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "app/config.hpp"
+
+namespace mdfan::app {
+
+// Run an instance with this configuration.
+struct run_command {
+  app_config config;
+};
+
+// Run the exchange simulator.
+struct sim_command {
+  endpoint listen;                                     // required
+  std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT"};  // instruments it serves
+  double rate = 100;                                   // messages per second
+  std::uint64_t seed = 1;                              // random seed: the same seed gives the same feed
+};
+
+// Decode recorded exchange messages (one per line) into normalized events as JSON.
+struct decode_command {
+  std::string exchange = "binance";
+  std::string file;  // empty: standard input
+};
+
+// Nothing to run: print `text` on standard output and exit with `exit_code` (--help, --version).
+struct print_command {
+  std::string text;
+  int exit_code = 0;
+};
+
+using command = std::variant<run_command, sim_command, decode_command, print_command>;
+
+// Parses the command line; run options are resolved with resolve_config (flags > environment > file >
+// defaults). Throws config_error on bad usage or a bad value: the caller prints it and exits with 2.
+command parse_command_line(int argc, const char* const* argv, const env_map& env);
+
+// parse_command_line for a run: the configuration an instance would start with. Throws config_error,
+// also when the command line asks for something else (a subcommand, --help, --version).
+app_config load_config(int argc, const char* const* argv, const env_map& env);
+
+// The text of `mdfan --help`.
+std::string help_text();
+
+// Runs an instance until it is asked to stop (SIGINT, SIGTERM); returns the process exit status.
+// Defined in instance.cpp.
+int run_instance(const app_config& cfg);
+
+}  // namespace mdfan::app

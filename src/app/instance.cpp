@@ -1,0 +1,214 @@
+// run_instance: builds one mdfan instance for its role and runs it until SIGINT or SIGTERM.
+//
+//   host:     adapters -> manager -> bridge (publish)        + server (its own events)
+//   executor:              manager <- bridge (subscribe)      + server
+//   hybrid:   adapters -> manager <-> bridge (both ways)      + server
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "adapters/binance/adapter.hpp"
+#include "app/commands.hpp"
+#include "bridge/event_bridge.hpp"
+#include "core/clock.hpp"
+#include "manager/manager.hpp"
+#include "server/server.hpp"
+
+namespace mdfan::app {
+namespace {
+
+std::string event_type_channel(event_type t) {
+  switch (t) {
+    case event_type::trade: return "trade";
+    case event_type::ticker: return "ticker";
+    case event_type::book: return "depth@100ms";
+    case event_type::candle: return "kline_1m";
+  }
+  return {};
+}
+
+std::unique_ptr<adapters::exchange_adapter> make_adapter(const app_config& cfg, net::any_io_executor ex,
+                                                         manager& mgr, std::shared_ptr<spdlog::logger> log,
+                                                         metrics_registry& metrics) {
+  if (cfg.exchange.name != exchange_id::binance)
+    throw config_error(fmt::format("exchange ({}): not supported yet; supported: binance",
+                                   to_string(cfg.exchange.name)));
+  adapters::binance_config bc;
+  bc.ws_url = cfg.exchange.ws_url;
+  bc.rest_url = cfg.exchange.rest_url;
+  bc.symbols = cfg.exchange.symbols;
+  bc.channels.clear();
+  for (const auto t : cfg.exchange.channels) {
+    bc.channels.push_back(event_type_channel(t));
+    if (t == event_type::ticker) bc.channels.push_back("bookTicker");
+  }
+  bc.snapshot_depth = cfg.book.snapshot_depth;
+  return std::make_unique<adapters::binance_adapter>(
+      ex, std::move(bc), [&mgr](event&& ev) { mgr.ingest_local(std::move(ev)); }, std::move(log), metrics);
+}
+
+redis::redis_config redis_config_of(const redis_settings& r) {
+  redis::redis_config rc;
+  rc.host = r.host;
+  rc.port = r.port;
+  rc.username = r.username;
+  rc.password = r.password;
+  rc.db = static_cast<int>(r.db);
+  return rc;
+}
+
+health_report make_health(const app_config& cfg, const event_bridge* bridge, std::int64_t started_ns) {
+  health_report rep;
+  std::string body = fmt::format(R"({{"role":"{}","uptime_s":{})", to_string(cfg.role),
+                                 (mono_ns() - started_ns) / 1'000'000'000);
+  bool healthy = true;
+  if (bridge) {
+    const auto h = bridge->health();
+    const bool need_pub = cfg.role != instance_role::executor;
+    const bool need_sub = cfg.role != instance_role::host;
+    if (need_pub && !h.publisher_connected) healthy = false;
+    if (need_sub && !h.subscriber_connected) healthy = false;
+    auto state = [](bool needed, bool up) { return !needed ? "unused" : up ? "connected" : "disconnected"; };
+    body += fmt::format(
+        R"(,"redis":{{"publisher":"{}","subscriber":"{}"}},"bridge":{{"instance_id":"{}","published":{},"received":{},"self_filtered":{},"gaps":{},"dropped":{},"reconnects":{},"decode_errors":{},"pending":{},"lag_ns":{}}})",
+        state(need_pub, h.publisher_connected), state(need_sub, h.subscriber_connected), bridge->instance_id(),
+        h.published, h.received, h.self_filtered, h.gaps, h.dropped, h.reconnects, h.decode_errors, h.pending,
+        h.last_lag_ns);
+  }
+  body += fmt::format(R"(,"healthy":{}}})", healthy ? "true" : "false");
+  rep.healthy = healthy;
+  rep.body = std::move(body);
+  return rep;
+}
+
+}  // namespace
+
+int run_instance(const app_config& cfg) {
+  auto log = spdlog::stdout_color_mt("mdfan");
+  log->set_level(cfg.log_level);
+  spdlog::set_default_logger(log);
+  const std::int64_t started_ns = mono_ns();
+
+  const unsigned threads = std::max(1u, cfg.threads);
+  net::io_context io(static_cast<int>(threads));
+  auto work = net::make_work_guard(io);
+  metrics_registry metrics;
+  metrics.get_gauge("mdfan_info", "Constant 1, labelled with the instance role",
+                    fmt::format(R"(role="{}")", to_string(cfg.role)))
+      .set(1);
+
+  manager mgr(io.get_executor(), manager_config{cfg.book.snapshot_depth}, log, metrics);
+
+  const bool produces = cfg.role != instance_role::executor;
+  const bool consumes = cfg.role != instance_role::host;
+
+  bridge_config bcfg;
+  bcfg.redis = redis_config_of(cfg.redis);
+  bcfg.prefix = cfg.redis.key_prefix;
+  bcfg.publish = produces;
+  bcfg.subscribe = consumes;
+  bcfg.max_pending = cfg.bridge.max_pending;
+  event_bridge bridge(io.get_executor(), bcfg, log, metrics,
+                      [&mgr](event&& ev, std::string json) { mgr.ingest_remote(std::move(ev), std::move(json)); });
+  if (produces) mgr.set_bridge([&bridge](const event_ptr& ev) { bridge.publish(ev); });
+  if (consumes) {
+    mgr.set_interest_listener([&bridge](const topic_pattern& p, bool added) {
+      if (added) {
+        bridge.add_interest(p);
+      } else {
+        bridge.remove_interest(p);
+      }
+    });
+  }
+
+  server_config scfg;
+  scfg.host = cfg.server.listen.host;
+  scfg.port = cfg.server.listen.port;
+  scfg.max_frame_bytes = cfg.server.max_frame_bytes;
+  scfg.max_subscriptions = cfg.server.max_subscriptions;
+  scfg.max_messages_per_second = cfg.server.max_client_rate;
+  scfg.queue_max_messages = cfg.server.session_queue_messages;
+  scfg.queue_max_bytes = cfg.server.session_queue_bytes;
+  scfg.max_clients = cfg.server.max_clients;
+  server srv(io.get_executor(), scfg, mgr, metrics, log,
+             [&cfg, &bridge, started_ns] { return make_health(cfg, &bridge, started_ns); });
+
+  std::unique_ptr<adapters::exchange_adapter> adapter;
+  try {
+    if (produces) adapter = make_adapter(cfg, io.get_executor(), mgr, log, metrics);
+    srv.start();
+  } catch (const config_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    log->critical("cannot start: {}", e.what());
+    return 1;
+  }
+  bridge.start();
+  if (adapter) adapter->start();
+
+  const auto port = srv.local_port();
+  const auto& host = cfg.server.listen.host;
+  const std::string hostport = host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
+                                                                   : fmt::format("{}:{}", host, port);
+  std::printf("mdfan %s (instance %s) listening: ws://%s/ws http://%s/health http://%s/metrics\n",
+              std::string(to_string(cfg.role)).c_str(), bridge.instance_id().c_str(), hostport.c_str(),
+              hostport.c_str(), hostport.c_str());
+  std::fflush(stdout);
+
+  // Graceful shutdown: stop the exchange feeds, stop accepting and close clients, flush Redis, exit 0.
+  // A second signal, or a shutdown that hangs past its deadline, ends the process at once.
+  std::atomic<bool> stopping{false};
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  net::steady_timer deadline(io);
+  std::function<void(const error_code&, int)> on_signal = [&](const error_code& ec, int sig) {
+    if (ec) return;
+    if (stopping.exchange(true)) {
+      log->warn("second signal {}: exiting now", sig);
+      std::fflush(nullptr);
+      std::_Exit(1);
+    }
+    log->info("signal {}: shutting down", sig);
+    signals.async_wait(on_signal);
+    deadline.expires_after(std::chrono::seconds(10));
+    deadline.async_wait([&](const error_code& e) {
+      if (!e) {
+        log->error("shutdown did not finish in 10 s; exiting");
+        std::fflush(nullptr);
+        std::_Exit(1);
+      }
+    });
+    auto finish = [&] {
+      srv.stop([&] {
+        bridge.stop([&] {
+          deadline.cancel();
+          signals.cancel();
+          work.reset();
+          io.stop();
+        });
+      });
+    };
+    if (adapter) {
+      adapter->stop([&, finish] { net::post(io, finish); });
+    } else {
+      finish();
+    }
+  };
+  signals.async_wait(on_signal);
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  log->info("stopped");
+  log->flush();
+  return 0;
+}
+
+}  // namespace mdfan::app

@@ -1,0 +1,415 @@
+// The server in-process: a real manager, two io threads, loopback sockets and the sync test client.
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdlib>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "manager/manager.hpp"
+#include "server/server.hpp"
+#include "support/ws_client.hpp"
+
+using namespace mdfan;
+using namespace std::chrono_literals;
+using mdfan::test::http_get;
+using mdfan::test::ws_client;
+using mdfan::test::ws_client_options;
+
+namespace {
+
+// Records what the manager publishes, to compare with what clients receive.
+struct recording_sink : event_sink {
+  std::mutex mu;
+  std::vector<event_ptr> got;
+  void deliver(const event_ptr& ev) override {
+    std::lock_guard lock(mu);
+    got.push_back(ev);
+  }
+  event_ptr last() {
+    std::lock_guard lock(mu);
+    return got.empty() ? nullptr : got.back();
+  }
+};
+
+trade make_trade(const char* instr, std::string id, exchange_id ex = exchange_id::binance) {
+  trade t;
+  t.exchange = ex;
+  t.instrument = instr;
+  t.symbol = "SYM";
+  t.trade_id = std::move(id);
+  t.price = decimal::from("30000.10");
+  t.size = decimal::from("0.00001234");
+  t.aggressor = side::buy;
+  t.receive_ts_ns = 1700000000000000000;
+  return t;
+}
+
+ticker make_ticker(const char* instr, const char* bid, exchange_id ex = exchange_id::binance) {
+  ticker t;
+  t.exchange = ex;
+  t.instrument = instr;
+  t.symbol = "SYM";
+  t.bid_price = decimal::from(bid);
+  t.bid_size = decimal::from("1");
+  t.ask_price = decimal::from("99999");
+  t.ask_size = decimal::from("2");
+  return t;
+}
+
+book_update make_book_snapshot(const char* instr, std::uint64_t seq) {
+  book_update b;
+  b.exchange = exchange_id::binance;
+  b.instrument = instr;
+  b.snapshot = true;
+  b.first_sequence = seq;
+  b.sequence = seq;
+  b.bids = {{decimal::from("100"), decimal::from("1")}};
+  b.asks = {{decimal::from("101"), decimal::from("2")}};
+  return b;
+}
+
+bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
+
+struct server_fixture : ::testing::Test {
+  boost::asio::io_context io;
+  metrics_registry metrics;
+  std::shared_ptr<spdlog::logger> log = std::getenv("MDFAN_TEST_LOG")
+                                            ? spdlog::stderr_color_mt("server_test")
+                                            : std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  manager mgr{io.get_executor(), manager_config{}, log, metrics};
+  std::shared_ptr<recording_sink> recorder = std::make_shared<recording_sink>();
+  std::atomic<bool> healthy{true};
+  std::unique_ptr<server> srv;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+
+  static server_config test_config() {
+    server_config cfg;
+    cfg.host = "127.0.0.1";
+    cfg.port = 0;
+    cfg.max_messages_per_second = 1000;
+    return cfg;
+  }
+
+  void start(server_config cfg = test_config()) {
+    if (std::getenv("MDFAN_TEST_LOG")) log->set_level(spdlog::level::debug);
+    srv = std::make_unique<server>(io.get_executor(), cfg, mgr, metrics, log, [this] {
+      health_report h;
+      h.healthy = healthy.load();
+      h.body = h.healthy ? R"({"status":"ok"})" : R"({"status":"degraded","reason":"redis down"})";
+      return h;
+    });
+    srv->start();
+    port = srv->local_port();
+    mgr.subscribe(recorder, {*topic_pattern::parse("*:*:*")}, false);
+    work.emplace(io.get_executor());
+    for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io.run(); });
+    sync_manager();
+  }
+
+  // Waits until everything posted to the manager so far has run.
+  void sync_manager() {
+    auto p = std::make_shared<std::promise<void>>();
+    auto f = p->get_future();
+    mgr.post([p] { p->set_value(); });
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  }
+
+  // Publishes an event and returns the manager's shared encoding of it.
+  std::string publish(event ev) {
+    mgr.ingest_local(std::move(ev));
+    sync_manager();
+    auto last = recorder->last();
+    return last ? last->json : std::string();
+  }
+
+  // A connected client that has subscribed to `topics` and seen the ack.
+  std::unique_ptr<ws_client> subscriber(const std::string& topics, ws_client_options opts = {}) {
+    auto c = std::make_unique<ws_client>(opts);
+    EXPECT_TRUE(c->connect(port)) << c->error();
+    EXPECT_TRUE(c->send(R"({"op":"subscribe","topics":[)" + topics + "]}"));
+    auto ack = c->read(5s);
+    EXPECT_TRUE(ack && contains(*ack, R"("op":"subscribed")")) << (ack ? *ack : c->error());
+    return c;
+  }
+
+  void TearDown() override {
+    if (srv) {
+      auto p = std::make_shared<std::promise<void>>();
+      auto f = p->get_future();
+      srv->stop([p] { p->set_value(); });
+      EXPECT_EQ(f.wait_for(10s), std::future_status::ready) << "server did not stop";
+    }
+    work.reset();
+    io.stop();
+    for (auto& t : threads) t.join();
+    srv.reset();
+  }
+};
+
+}  // namespace
+
+TEST_F(server_fixture, subscribe_ack_then_events_byte_identical) {
+  start();
+  ws_client c;
+  ASSERT_TRUE(c.connect(port)) << c.error();
+  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["trade:binance:BTC-USDT"],"id":1})"));
+  EXPECT_EQ(c.read(5s).value_or(c.error()), R"({"op":"subscribed","topics":["trade:binance:BTC-USDT"],"id":1})");
+
+  const auto j1 = publish(make_trade("BTC-USDT", "t1"));
+  publish(make_trade("ETH-USDT", "t2"));  // not subscribed
+  const auto j3 = publish(make_trade("BTC-USDT", "t3"));
+  ASSERT_FALSE(j1.empty());
+  EXPECT_EQ(c.read(5s).value_or(c.error()), j1);
+  EXPECT_EQ(c.read(5s).value_or(c.error()), j3);
+  EXPECT_TRUE(contains(j1, R"("size":"0.00001234")"));  // exact decimals on the wire
+  EXPECT_GE(metrics.value("mdfan_server_frames_out_total"), 3);
+  EXPECT_EQ(metrics.value("mdfan_server_clients"), 1);
+}
+
+TEST_F(server_fixture, wildcard_subscription) {
+  start();
+  auto c = subscriber(R"("ticker:*:ETH-USDT")");
+  const auto a = publish(make_ticker("ETH-USDT", "2000", exchange_id::binance));
+  publish(make_ticker("BTC-USDT", "30000", exchange_id::binance));
+  publish(make_trade("ETH-USDT", "x"));
+  const auto b = publish(make_ticker("ETH-USDT", "2001", exchange_id::coinbase));
+  EXPECT_EQ(c->read(5s).value_or(c->error()), a);
+  EXPECT_EQ(c->read(5s).value_or(c->error()), b);
+  ASSERT_TRUE(c->send(R"({"op":"ping"})"));
+  EXPECT_TRUE(contains(c->read(5s).value_or(c->error()), R"("op":"pong")"));  // nothing else was queued
+}
+
+TEST_F(server_fixture, unsubscribe_stops_delivery) {
+  start();
+  auto c = subscriber(R"("trade:binance:BTC-USDT")");
+  const auto j1 = publish(make_trade("BTC-USDT", "1"));
+  EXPECT_EQ(c->read(5s).value_or(c->error()), j1);
+  ASSERT_TRUE(c->send(R"({"op":"unsubscribe","topics":["trade:binance:BTC-USDT"],"id":"u"})"));
+  EXPECT_EQ(c->read(5s).value_or(c->error()), R"({"op":"unsubscribed","topics":["trade:binance:BTC-USDT"],"id":"u"})");
+  publish(make_trade("BTC-USDT", "2"));
+  ASSERT_TRUE(c->send(R"({"op":"ping","id":2})"));
+  const auto next = c->read(5s).value_or(c->error());
+  EXPECT_TRUE(contains(next, R"("op":"pong")")) << next;
+}
+
+TEST_F(server_fixture, snapshot_on_subscribe_comes_before_the_ack) {
+  start();
+  const auto tick = publish(make_ticker("BTC-USDT", "30000"));
+  publish(make_book_snapshot("BTC-USDT", 77));
+  ws_client c;
+  ASSERT_TRUE(c.connect(port)) << c.error();
+  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["ticker:binance:BTC-USDT","book:binance:BTC-USDT"],"snapshot":true,"id":3})"));
+  std::vector<std::string> got;
+  for (int i = 0; i < 3; ++i) got.push_back(c.read(5s).value_or(c.error()));
+  EXPECT_EQ(got[0], tick);
+  EXPECT_TRUE(contains(got[1], R"("type":"book")") && contains(got[1], R"("snapshot":true)") &&
+              contains(got[1], R"("seq":77)"))
+      << got[1];
+  EXPECT_EQ(got[2], R"({"op":"subscribed","topics":["ticker:binance:BTC-USDT","book:binance:BTC-USDT"],"id":3})");
+  // Without "snapshot" there is none.
+  ws_client d;
+  ASSERT_TRUE(d.connect(port));
+  ASSERT_TRUE(d.send(R"({"op":"subscribe","topics":["ticker:binance:BTC-USDT"]})"));
+  EXPECT_TRUE(contains(d.read(5s).value_or(d.error()), R"("op":"subscribed")"));
+}
+
+TEST_F(server_fixture, ping_pong) {
+  start();
+  ws_client c;
+  ASSERT_TRUE(c.connect(port));
+  ASSERT_TRUE(c.send(R"({"op":"ping","id":"p1"})"));
+  const auto pong = c.read(5s).value_or(c.error());
+  EXPECT_EQ(pong.rfind(R"({"op":"pong","ts":)", 0), 0u) << pong;
+  EXPECT_TRUE(pong.ends_with(R"(,"id":"p1"})")) << pong;
+}
+
+TEST_F(server_fixture, invalid_requests_get_errors_and_the_connection_stays_usable) {
+  start();
+  ws_client c;
+  ASSERT_TRUE(c.connect(port));
+  ASSERT_TRUE(c.send("{this is not json"));
+  EXPECT_EQ(c.read(5s).value_or(c.error()), R"({"op":"error","reason":"invalid JSON"})");
+  ASSERT_TRUE(c.send(R"({"op":"dance","id":1})"));
+  EXPECT_EQ(c.read(5s).value_or(c.error()), R"({"op":"error","reason":"unknown op 'dance'","id":1})");
+  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["trade:nowhere:BTC-USDT"],"id":5})"));
+  EXPECT_EQ(c.read(5s).value_or(c.error()),
+            R"({"op":"error","reason":"bad topic 'trade:nowhere:BTC-USDT': unknown exchange 'nowhere'","id":5})");
+  ASSERT_TRUE(c.send_binary(R"({"op":"ping"})"));
+  EXPECT_EQ(c.read(5s).value_or(c.error()), R"({"op":"error","reason":"binary frames are not supported"})");
+  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["trade:binance:BTC-USDT"]})"));
+  EXPECT_TRUE(contains(c.read(5s).value_or(c.error()), R"("op":"subscribed")"));
+  const auto j = publish(make_trade("BTC-USDT", "ok"));
+  EXPECT_EQ(c.read(5s).value_or(c.error()), j);
+  EXPECT_EQ(metrics.value("mdfan_server_client_errors_total"), 4);
+}
+
+TEST_F(server_fixture, subscription_limit) {
+  auto cfg = test_config();
+  cfg.max_subscriptions = 2;
+  start(cfg);
+  ws_client c;
+  ASSERT_TRUE(c.connect(port));
+  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["trade:binance:BTC-USDT","trade:binance:ETH-USDT"]})"));
+  EXPECT_TRUE(contains(c.read(5s).value_or(c.error()), R"("op":"subscribed")"));
+  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["trade:binance:BTC-USDT"]})"));  // already held: fine
+  EXPECT_TRUE(contains(c.read(5s).value_or(c.error()), R"("op":"subscribed")"));
+  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["trade:okx:BTC-USDT"],"id":8})"));
+  const auto err = c.read(5s).value_or(c.error());
+  EXPECT_TRUE(contains(err, R"("reason":"too many subscriptions)") && contains(err, R"("id":8)")) << err;
+  ASSERT_TRUE(c.send(R"({"op":"unsubscribe","topics":["trade:binance:ETH-USDT"]})"));
+  EXPECT_TRUE(contains(c.read(5s).value_or(c.error()), R"("op":"unsubscribed")"));
+  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["trade:okx:BTC-USDT"]})"));
+  EXPECT_TRUE(contains(c.read(5s).value_or(c.error()), R"("op":"subscribed")"));
+}
+
+TEST_F(server_fixture, oversized_frame_closes_only_that_client) {
+  auto cfg = test_config();
+  cfg.max_frame_bytes = 1024;
+  start(cfg);
+  auto big = subscriber(R"("trade:*:*")");
+  auto other = subscriber(R"("trade:*:*")");
+  ASSERT_TRUE(big->send(R"({"op":"ping","pad":")" + std::string(4096, 'x') + "\"}"));
+  ASSERT_TRUE(big->wait_closed(5s)) << "oversized message did not close the connection";
+  EXPECT_EQ(big->close_code(), 1009);  // message too big
+  const auto j = publish(make_trade("BTC-USDT", "after"));
+  EXPECT_EQ(other->read(5s).value_or(other->error()), j);
+  ASSERT_TRUE(other->send(R"({"op":"ping"})"));
+  EXPECT_TRUE(contains(other->read(5s).value_or(other->error()), R"("op":"pong")"));
+}
+
+TEST_F(server_fixture, slow_consumer_is_disconnected_and_counted_while_a_healthy_client_gets_everything) {
+  auto cfg = test_config();
+  cfg.queue_max_messages = 64;
+  cfg.queue_max_bytes = 256 * 1024;
+  cfg.close_timeout = 500ms;
+  start(cfg);
+  ws_client_options slow_opts;
+  slow_opts.receive_buffer_bytes = 4096;
+  auto slow = subscriber(R"("trade:*:*")", slow_opts);  // never reads again
+  auto healthy_client = subscriber(R"("trade:*:*")");
+
+  const std::string pad(8 * 1024, 'p');  // ~8 KiB frames fill socket buffers quickly
+  constexpr int batch = 16;
+  int sent = 0;
+  int received = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (metrics.value("mdfan_server_slow_disconnects_total") == 0 && sent < 20000 &&
+         std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < batch; ++i) mgr.ingest_local(make_trade("BTC-USDT", pad + std::to_string(sent++)));
+    for (int i = 0; i < batch; ++i) {
+      const auto m = healthy_client->read(5s);
+      ASSERT_TRUE(m) << "healthy client stalled after " << received << ": " << healthy_client->error();
+      ASSERT_TRUE(contains(*m, pad + std::to_string(received) + "\"")) << "out of order at " << received;
+      ++received;
+    }
+  }
+  ASSERT_EQ(metrics.value("mdfan_server_slow_disconnects_total"), 1) << "after " << sent << " events";
+  EXPECT_GT(metrics.value("mdfan_server_queue_drops_total"), 0);
+  // Keep publishing: the healthy client still gets every event.
+  for (int i = 0; i < batch; ++i) mgr.ingest_local(make_trade("BTC-USDT", pad + std::to_string(sent++)));
+  for (; received < sent; ++received) {
+    const auto m = healthy_client->read(5s);
+    ASSERT_TRUE(m && contains(*m, pad + std::to_string(received) + "\"")) << received;
+  }
+  // The slow client, draining what its socket still held, ends up disconnected.
+  std::size_t drained = 0;
+  EXPECT_TRUE(slow->wait_closed(10s, &drained));
+  EXPECT_LT(drained, static_cast<std::size_t>(sent));
+  EXPECT_EQ(metrics.value("mdfan_server_slow_disconnects_total"), 1);
+}
+
+TEST_F(server_fixture, rate_limit_rejects_then_closes_abusers) {
+  auto cfg = test_config();
+  cfg.max_messages_per_second = 5;
+  cfg.rate_limit_close_after = 10;
+  start(cfg);
+  ws_client c;
+  ASSERT_TRUE(c.connect(port));
+  for (int i = 0; i < 30; ++i) c.send(R"({"op":"ping"})");
+  int pongs = 0;
+  int limited = 0;
+  while (auto m = c.read(5s)) {
+    if (contains(*m, R"("op":"pong")")) ++pongs;
+    if (*m == R"({"op":"error","reason":"rate limit"})") ++limited;
+  }
+  EXPECT_FALSE(c.is_open());
+  EXPECT_EQ(c.close_code(), 1008);
+  EXPECT_EQ(c.close_reason(), "rate limit");
+  EXPECT_GE(pongs, 5);
+  EXPECT_LE(pongs, 6);
+  EXPECT_EQ(limited, 9);
+}
+
+TEST_F(server_fixture, health_reflects_the_provider) {
+  start();
+  auto r = http_get(port, "/health");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body, R"({"status":"ok"})");
+  EXPECT_EQ(r.content_type, "application/json");
+  healthy = false;
+  r = http_get(port, "/health");
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_TRUE(contains(r.body, "redis down"));
+}
+
+TEST_F(server_fixture, metrics_index_and_not_found) {
+  start();
+  auto c = subscriber(R"("trade:*:*")");
+  auto r = http_get(port, "/metrics");
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4");
+  for (const char* name :
+       {"mdfan_server_clients 1", "mdfan_server_connections_total", "mdfan_server_frames_out_total",
+        "mdfan_server_bytes_out_total", "mdfan_server_queue_drops_total", "mdfan_server_slow_disconnects_total",
+        "mdfan_server_client_errors_total", R"(mdfan_server_http_requests_total{path="metrics"} 1)",
+        R"(mdfan_server_http_requests_total{path="ws"} 1)", "mdfan_manager_sinks"})
+    EXPECT_TRUE(contains(r.body, name)) << name;
+  r = http_get(port, "/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(contains(r.body, "/ws"));
+  r = http_get(port, "/nope");
+  EXPECT_EQ(r.status, 404);
+  r = http_get(port, "/ws");  // not an upgrade
+  EXPECT_EQ(r.status, 426);
+  EXPECT_EQ(metrics.value("mdfan_server_http_requests_total", R"(path="other")"), 2);
+  // A WebSocket upgrade elsewhere than /ws is refused.
+  ws_client wrong;
+  EXPECT_FALSE(wrong.connect(port, "/elsewhere"));
+}
+
+TEST_F(server_fixture, stop_closes_clients_with_a_reason) {
+  start();
+  auto c = subscriber(R"("trade:*:*")");
+  auto p = std::make_shared<std::promise<void>>();
+  auto f = p->get_future();
+  srv->stop([p] { p->set_value(); });
+  EXPECT_TRUE(c->wait_closed(5s));
+  EXPECT_EQ(c->close_code(), 1001);
+  EXPECT_EQ(c->close_reason(), "server shutting down");
+  EXPECT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(metrics.value("mdfan_server_clients"), 0);
+  ws_client late;
+  EXPECT_FALSE(late.connect(port, "/ws", 2s));
+}
+
+TEST_F(server_fixture, start_fails_clearly_when_the_port_is_taken) {
+  start();
+  auto cfg = test_config();
+  cfg.port = port;
+  server second(io.get_executor(), cfg, mgr, metrics, log);
+  try {
+    second.start();
+    FAIL() << "expected a bind failure";
+  } catch (const std::runtime_error& e) {
+    EXPECT_TRUE(contains(e.what(), "127.0.0.1:" + std::to_string(port))) << e.what();
+  }
+}
