@@ -8,7 +8,7 @@ PACKAGES=(
   libboost1.81-all-dev libhiredis-dev libsimdjson-dev libfmt-dev libspdlog-dev libssl-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtoml11-dev
   redis-server redis-sentinel redis-tools
-  python3 curl procps
+  python3 curl procps ca-certificates
 )
 
 missing=()
@@ -23,7 +23,13 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "mdfan: missing packages: ${missing[*]}; run this script as root, or install sudo" >&2
+    exit 1
+  fi
+  SUDO="sudo"
+fi
 echo "mdfan: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

@@ -45,7 +45,7 @@ struct cli {
   std::vector<CLI::Option*> options;
 
   CLI::App* sim = nullptr;
-  std::string sim_listen, sim_symbols = "BTCUSDT,ETHUSDT", sim_rate = "100", sim_seed = "1";
+  std::string sim_listen, sim_symbols = "BTCUSDT,ETHUSDT", sim_rate = "1000", sim_seed = "1";
 
   CLI::App* decode = nullptr;
   std::string decode_exchange = "binance", decode_file;
@@ -75,7 +75,7 @@ struct cli {
     sim->add_option("--listen", sim_listen, "address to serve on")->type_name("HOST:PORT")->required();
     sim->add_option("--symbols", sim_symbols, "instruments to simulate [default: BTCUSDT,ETHUSDT]")
         ->type_name("LIST");
-    sim->add_option("--rate", sim_rate, "messages per second [default: 100]")->type_name("EVENTS_PER_S");
+    sim->add_option("--rate", sim_rate, "messages per second across all streams; 0 pauses the feed [default: 1000]")->type_name("EVENTS_PER_S");
     sim->add_option("--seed", sim_seed, "random seed; the same seed replays the same feed [default: 1]")
         ->type_name("N");
 

@@ -21,7 +21,7 @@ struct run_command {
 struct sim_command {
   endpoint listen;                                     // required
   std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT"};  // instruments it serves
-  double rate = 100;                                   // messages per second
+  double rate = 1000;                                  // messages per second, all streams (0: paused)
   std::uint64_t seed = 1;                              // random seed: the same seed gives the same feed
 };
 

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "adapters/decode.hpp"
+#include "adapters/sim/binance_sim.hpp"
 #include "app/commands.hpp"
 
 namespace {
@@ -33,13 +35,13 @@ int run(const run_command& cmd) {
 }
 
 int sim(const sim_command& cmd) {
-  // TODO(lead): connect the simulator (src/adapters/sim/) once it exists:
-  //   mdfan::sim::sim_config cfg;
-  //   cfg.host = cmd.listen.host; cfg.port = cmd.listen.port; cfg.symbols = cmd.symbols;
-  //   cfg.rate = cmd.rate; cfg.seed = cmd.seed;
-  //   return mdfan::sim::run_sim(cfg);
-  fmt::print(stderr, "error: mdfan sim is not wired yet (would listen on {})\n", to_string(cmd.listen));
-  return exit_failure;
+  mdfan::sim::sim_config cfg;
+  cfg.host = cmd.listen.host;
+  cfg.port = cmd.listen.port;
+  cfg.symbols = cmd.symbols;
+  cfg.rate = cmd.rate;
+  cfg.seed = cmd.seed;
+  return mdfan::sim::run_sim(cfg);
 }
 
 int decode(const decode_command& cmd) {
@@ -53,11 +55,7 @@ int decode(const decode_command& cmd) {
     }
     in = &file;
   }
-  // TODO(lead): connect the decoder (src/adapters/decode.hpp) once it exists:
-  //   return mdfan::run_decode(cmd.exchange, *in, std::cout, std::cerr);
-  (void)in;
-  fmt::print(stderr, "error: mdfan decode is not wired yet (exchange {})\n", cmd.exchange);
-  return exit_failure;
+  return mdfan::run_decode(cmd.exchange, *in, std::cout, std::cerr);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ void encode_envelope(std::string& out, std::string_view type, std::string_view s
   out += '}';
 }
 
+// The parser's reusable state: simdjson's parser and a padded copy of the payload.
 struct envelope_parser::impl {
   simdjson::ondemand::parser parser;
   std::string padded;

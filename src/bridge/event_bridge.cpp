@@ -66,9 +66,9 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
                               "Events dropped before publishing (pending bound exceeded, or stopped)")),
         decode_errors(m.get_counter("mdfan_bridge_decode_errors_total", "Malformed envelopes or event data")),
         reconnects_pub(m.get_counter("mdfan_bridge_reconnects_total", "Redis reconnections", R"(conn="publisher")")),
-        reconnects_sub(
-            m.get_counter("mdfan_bridge_reconnects_total", "Redis reconnections", R"(conn="subscriber")")),
-        connected_pub(m.get_gauge("mdfan_bridge_connected", "1 while the Redis connection is up", R"(conn="publisher")")),
+        reconnects_sub(m.get_counter("mdfan_bridge_reconnects_total", "Redis reconnections", R"(conn="subscriber")")),
+        connected_pub(
+            m.get_gauge("mdfan_bridge_connected", "1 while the Redis connection is up", R"(conn="publisher")")),
         connected_sub(
             m.get_gauge("mdfan_bridge_connected", "1 while the Redis connection is up", R"(conn="subscriber")")),
         pending_gauge(m.get_gauge("mdfan_bridge_pending", "Events waiting to be published (bound: max_pending)")),
@@ -142,9 +142,8 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
     started = true;
     std::weak_ptr<state> weak = shared_from_this();
     if (cfg.publish || cfg.subscribe) {
-      pub = std::make_shared<redis::connection>(strand, cfg.redis,
-                                                redis::connection::options{false, cfg.publish ? "publisher" : "command"},
-                                                log);
+      pub = std::make_shared<redis::connection>(
+          strand, cfg.redis, redis::connection::options{false, cfg.publish ? "publisher" : "command"}, log);
       pub->set_state_handler([weak](redis::connection::state st) {
         if (auto s = weak.lock()) s->on_pub_state(st);
       });
@@ -310,17 +309,17 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
         continue;
       }
       // Only the last PUBLISH reports: replies arrive in order, so it answers for the batch.
-      req.push({"PUBLISH", channel, envelope_buf}, [self = shared_from_this(), n = batch.size()](
-                                                        error_code ec, redis::reply_view r) {
-        --self->batches_in_flight;
-        if (!ec) {
-          self->published.inc(n);
-        } else if (!self->stopped) {
-          self->log->warn("bridge {}: batch of {} events unconfirmed: {} {}", self->id, n, ec.message(),
-                          excerpt(r.str()));
-        }
-        self->maybe_finish_stop();
-      });
+      req.push({"PUBLISH", channel, envelope_buf},
+               [self = shared_from_this(), n = batch.size()](error_code ec, redis::reply_view r) {
+                 --self->batches_in_flight;
+                 if (!ec) {
+                   self->published.inc(n);
+                 } else if (!self->stopped) {
+                   self->log->warn("bridge {}: batch of {} events unconfirmed: {} {}", self->id, n, ec.message(),
+                                   excerpt(r.str()));
+                 }
+                 self->maybe_finish_stop();
+               });
     }
     ++batches_in_flight;
     pub->send(std::move(req));
@@ -470,8 +469,7 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
       }
     }
     const auto c = interests.set_instruments(std::move(current));
-    if (!c.empty())
-      log->debug("bridge {}: discovery: +{} -{} channels", id, c.subscribe.size(), c.unsubscribe.size());
+    if (!c.empty()) log->debug("bridge {}: discovery: +{} -{} channels", id, c.subscribe.size(), c.unsubscribe.size());
     apply(c);
   }
 

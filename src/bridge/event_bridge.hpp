@@ -21,6 +21,7 @@ class logger;
 
 namespace mdfan {
 
+// How the bridge connects and what it does; durations in milliseconds.
 struct bridge_config {
   redis::redis_config redis;  // both connections use it
   // Prepended to every channel and key ("md:" -> "md:trade:binance:BTC-USDT", "md:instruments").
@@ -70,6 +71,7 @@ class event_bridge {
   // A random UUID; envelopes carrying it are our own and are dropped on receipt.
   const std::string& instance_id() const;
 
+  // A snapshot of the bridge's counters and connection state, for /health.
   struct health_info {
     bool publisher_connected, subscriber_connected;
     std::uint64_t published, received, self_filtered, gaps, dropped, reconnects, decode_errors;

@@ -32,7 +32,8 @@ std::set<std::string> interest_table::resolve(const topic_pattern& p) const {
       out.insert(channel_of(*p.type, e, instrument));
       return;
     }
-    for (std::size_t t = 0; t < event_type_count; ++t) out.insert(channel_of(static_cast<event_type>(t), e, instrument));
+    for (std::size_t t = 0; t < event_type_count; ++t)
+      out.insert(channel_of(static_cast<event_type>(t), e, instrument));
   };
   if (!dynamic(p)) {
     add_types(*p.exchange, p.instrument);

@@ -57,6 +57,7 @@ class interest_table {
   std::string channel_of(event_type t, exchange_id e, std::string_view instrument) const;
 
  private:
+  // One interest pattern, how many times it was added, and what it resolves to now.
   struct pattern_state {
     topic_pattern pattern;
     std::size_t refs = 0;

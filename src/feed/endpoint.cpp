@@ -1,6 +1,7 @@
 #include "feed/endpoint.hpp"
 
 #include <boost/url/parse.hpp>
+#include <charconv>
 
 namespace mdfan::feed {
 
@@ -37,8 +38,12 @@ bool parse_endpoint(std::string_view url, bool websocket, endpoint& out) {
   }
   if (ep.host.empty()) return false;
   if (u.has_port()) {
-    if (u.port().empty() || u.port_number() == 0) return false;
-    ep.port = std::to_string(u.port_number());
+    const std::string_view text = u.port();
+    unsigned port = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), port);
+    if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || port == 0 || port > 65535)
+      return false;
+    ep.port = std::to_string(port);
   } else {
     ep.port = ep.tls ? "443" : "80";
   }

@@ -38,7 +38,8 @@ struct ws_handlers {
   // A text or binary message. `msg` is valid only during the call, and the
   // 64 bytes after msg.data() + msg.size() are readable (simdjson padding), so parsers need no copy.
   std::function<void(std::string_view msg, std::int64_t receive_ns)> on_message;
-  // The connection closed or failed; a reconnect is scheduled after a backoff delay unless stopped.
+  // The connection closed or a connect attempt failed (ec: timed_out for the connect timeout and the
+  // idle watchdog); a reconnect is scheduled after a backoff delay. Not called for stop().
   std::function<void(const error_code& ec)> on_close;
 };
 
@@ -46,7 +47,9 @@ class ws_client {
  public:
   virtual ~ws_client() = default;
   virtual void start() = 0;
-  // Closes the connection and stops reconnecting; `done` (optional) runs once closed.
+  // Closes the connection (closing handshake bounded by connect_timeout) and stops reconnecting;
+  // `done` (optional) runs once closed. After stop(), no handler runs. The client keeps itself alive
+  // through its pending operations until stopped: call stop() before dropping the last reference.
   virtual void stop(std::function<void()> done = {}) = 0;
   // Thread-safe. Queues a text message; false when not connected or the send queue is full.
   virtual bool send(std::string text) = 0;

@@ -62,8 +62,7 @@ void connection::begin_attempt() {
     connect_timer_.expires_after(cfg_.connect_timeout);
     connect_timer_.async_wait([self = shared_from_this(), g](const error_code& ec) {
       if (ec || g != self->gen_) return;
-      if (self->phase_ == phase::resolving || self->phase_ == phase::connecting ||
-          self->phase_ == phase::handshaking)
+      if (self->phase_ == phase::resolving || self->phase_ == phase::connecting || self->phase_ == phase::handshaking)
         self->fail(make_error_code(error::connect_timeout), "connect");
     });
   }
@@ -160,9 +159,8 @@ void connection::schedule_write() {
 void connection::do_write() {
   const std::string* buf = writes_.begin_write();
   if (!buf) return;
-  net::async_write(socket_, net::buffer(*buf), [self = shared_from_this(), g = gen_](const error_code& ec, std::size_t) {
-    self->on_write(g, ec);
-  });
+  net::async_write(socket_, net::buffer(*buf),
+                   [self = shared_from_this(), g = gen_](const error_code& ec, std::size_t) { self->on_write(g, ec); });
 }
 
 void connection::on_write(std::uint64_t g, const error_code& ec) {
@@ -174,10 +172,9 @@ void connection::on_write(std::uint64_t g, const error_code& ec) {
 }
 
 void connection::do_read() {
-  socket_.async_read_some(net::buffer(read_buf_), [self = shared_from_this(), g = gen_](const error_code& ec,
-                                                                                       std::size_t n) {
-    self->on_read(g, ec, n);
-  });
+  socket_.async_read_some(
+      net::buffer(read_buf_),
+      [self = shared_from_this(), g = gen_](const error_code& ec, std::size_t n) { self->on_read(g, ec, n); });
 }
 
 void connection::on_read(std::uint64_t g, const error_code& ec, std::size_t n) {
@@ -189,8 +186,7 @@ void connection::on_read(std::uint64_t g, const error_code& ec, std::size_t n) {
     reply_ptr reply;
     const auto st = reader_.next(reply);
     if (st == resp_reader::status::need_more) break;
-    if (st == resp_reader::status::error)
-      return fail(make_error_code(error::protocol), "parse", reader_.error_text());
+    if (st == resp_reader::status::error) return fail(make_error_code(error::protocol), "parse", reader_.error_text());
     const reply_view view(reply.get());
     const auto outcome = dispatcher_.on_reply(view, push_);
     if (g != gen_) return;  // a callback stopped us, or failed the connection

@@ -2,14 +2,13 @@
 // A Redis connection that keeps itself connected: Asio TCP on a strand, RESP via hiredis' reader,
 // pipelined writes (one write in flight, everything queued meanwhile coalesced into the next one),
 // AUTH/SELECT on connect, health PINGs when idle, and reconnection with backoff and jitter.
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "core/backoff.hpp"
 #include "net/net.hpp"
@@ -34,6 +33,7 @@ class connection : public std::enable_shared_from_this<connection> {
   using state_fn = std::function<void(state)>;
   using drain_fn = std::function<void()>;
 
+  // How the connection behaves beyond its redis_config.
   struct options {
     // Pub/sub connection: messages and (un)subscribe acknowledgements go to the push handler.
     bool subscriber = false;

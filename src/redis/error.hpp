@@ -1,9 +1,8 @@
 #pragma once
 // The Redis layer's own error codes; foreign errors (Asio, hiredis) are translated at the boundary.
+#include <boost/system/error_code.hpp>
 #include <system_error>
 #include <type_traits>
-
-#include <boost/system/error_code.hpp>
 
 namespace mdfan::redis {
 
@@ -21,9 +20,7 @@ enum class error {
 
 const boost::system::error_category& error_category() noexcept;
 
-inline boost::system::error_code make_error_code(error e) noexcept {
-  return {static_cast<int>(e), error_category()};
-}
+inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 }  // namespace mdfan::redis
 

@@ -35,13 +35,9 @@ std::string_view reply_view::str() const noexcept {
   }
 }
 
-long long reply_view::integer() const noexcept {
-  return r_ && r_->type == REDIS_REPLY_INTEGER ? r_->integer : 0;
-}
+long long reply_view::integer() const noexcept { return r_ && r_->type == REDIS_REPLY_INTEGER ? r_->integer : 0; }
 
-std::size_t reply_view::size() const noexcept {
-  return r_ && r_->type == REDIS_REPLY_ARRAY ? r_->elements : 0;
-}
+std::size_t reply_view::size() const noexcept { return r_ && r_->type == REDIS_REPLY_ARRAY ? r_->elements : 0; }
 
 reply_view reply_view::operator[](std::size_t i) const noexcept {
   if (i >= size()) return reply_view{};
@@ -79,6 +75,7 @@ void resp_reader::reset() {
 // ---- encoding ----
 
 namespace {
+// Frees a command redisFormatCommandArgv allocated.
 struct command_deleter {
   void operator()(char* p) const noexcept { redisFreeCommand(p); }
 };
@@ -169,8 +166,8 @@ reply_dispatcher::outcome reply_dispatcher::on_reply(reply_view r, const push_fn
     fn = std::move(front.fn);
     queue_.pop_front();
   }
-  const boost::system::error_code ec = r.is_error() ? make_error_code(error::server_error)
-                                                    : boost::system::error_code{};
+  const boost::system::error_code ec =
+      r.is_error() ? make_error_code(error::server_error) : boost::system::error_code{};
   fn(ec, r);
   return outcome::dispatched;
 }

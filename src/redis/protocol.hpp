@@ -1,6 +1,7 @@
 #pragma once
 // RESP without I/O: command encoding (hiredis' formatter), reply parsing (hiredis' reader), matching
 // replies to callbacks, and write coalescing. The connection drives these; unit tests drive them directly.
+#include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -11,8 +12,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/system/error_code.hpp>
 
 // hiredis types, declared here so that only our .cpp files include hiredis.
 struct redisReply;
@@ -42,6 +41,7 @@ class reply_view {
   const redisReply* r_ = nullptr;
 };
 
+// Frees a reply hiredis allocated.
 struct reply_deleter {
   void operator()(redisReply* r) const noexcept;
 };
@@ -67,6 +67,7 @@ class resp_reader {
   void reset();
 
  private:
+  // Frees hiredis' reader.
   struct reader_deleter {
     void operator()(redisReader* r) const noexcept;
   };
@@ -145,9 +146,7 @@ class write_queue {
 
   // Queues bytes; false (nothing queued) when the bound would be exceeded.
   bool push(std::string_view bytes);
-  bool would_fit(std::size_t n) const noexcept {
-    return max_bytes_ == 0 || queued_.size() + n <= max_bytes_;
-  }
+  bool would_fit(std::size_t n) const noexcept { return max_bytes_ == 0 || queued_.size() + n <= max_bytes_; }
   // When no write is in flight and bytes are queued: all of them become the write in flight, returned
   // here (valid until finish()). Otherwise nullptr.
   const std::string* begin_write();

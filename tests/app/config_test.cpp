@@ -532,7 +532,7 @@ TEST(CommandLine, Sim) {
   sim = std::get_if<sim_command>(&cmd);
   ASSERT_NE(sim, nullptr);
   EXPECT_EQ(sim->symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
-  EXPECT_EQ(sim->rate, 100.0);
+  EXPECT_EQ(sim->rate, 1000.0);
   EXPECT_EQ(sim->seed, 1U);
 }
 

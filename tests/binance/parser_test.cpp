@@ -393,7 +393,9 @@ TEST(BinanceParser, MalformedInputReturnsReasons) {
       {R"({"stream":"bnbbtc@trade"})", "'data' is missing"},
       {R"({"stream":"bnbbtc@trade","data":[1]})", "'data' is missing"},
       {R"({"stream":5,"data":{}})", "'stream' is missing"},
-      {R"({"result":null,"id":1} x)", "trailing content"},
+      {R"({"result":null,"id":1} x)", "JSON"},  // trailing content (simdjson reports it as broken JSON)
+      {R"({"result":null,"id":1} {"result":null,"id":2})", "JSON"},
+      {"null", "not a JSON object"},
       {R"({"code":"2","msg":"x"})", "field 'code'"},
       {std::string("{\"e\":\"trade\",\0\"s\":1}", 20), "not JSON"},
   };

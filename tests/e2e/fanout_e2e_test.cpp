@@ -127,15 +127,12 @@ TEST(e2e, host_to_two_executors_every_client_sees_the_same_trades) {
   clients.push_back({"exec2", exec2.port, nullptr, {}});
   for (auto& c : clients) {
     c.log.name = c.name;
-    c.ws = std::make_unique<t::ws_client>(c.port, "/ws");
-    c.ws->send(subscribe);
-    // The ack comes before any event of the subscription.
-    bool acked = false;
-    for (int i = 0; i < 200 && !acked; ++i) {
-      auto f = c.ws->read(100ms);
-      if (f && f->find(R"("op":"subscribed")") != std::string::npos) acked = true;
-    }
-    ASSERT_TRUE(acked) << c.name << " got no subscribe ack";
+    c.ws = std::make_unique<t::ws_client>();
+    ASSERT_TRUE(c.ws->connect(c.port, "/ws")) << c.name << ": " << c.ws->error();
+    ASSERT_TRUE(c.ws->send(subscribe));
+    const auto ack = c.ws->read_until(
+        [](std::string_view f) { return f.find(R"("op":"subscribed")") != std::string_view::npos; }, 10s);
+    ASSERT_TRUE(ack) << c.name << " got no subscribe ack";
   }
 
   // Executors subscribe in Redis asynchronously; wait until both are subscribed to the channels.

@@ -86,8 +86,8 @@ struct node {
   metrics_registry metrics;  // outlives io (handlers reference it) and the bridge
   test::io_thread io;
   std::mutex mu;
-  std::vector<std::string> data;     // data_json as received
-  std::vector<std::string> topics;   // topic_of(decoded event)
+  std::vector<std::string> data;    // data_json as received
+  std::vector<std::string> topics;  // topic_of(decoded event)
   std::vector<std::string> reencoded;
   std::unique_ptr<event_bridge> bridge;
 
@@ -215,11 +215,13 @@ TEST(bridge, counts_gaps_and_decode_errors_from_injected_messages) {
   inject(exec.bridge->instance_id(), 1);
   // Malformed: not JSON, wrong version, bad event data, type mismatch. Counted, logged, survived.
   ASSERT_EQ(server.cli("PUBLISH " + btc_trades + " 'not json at all'"), "1");
-  ASSERT_EQ(server.cli("PUBLISH " + btc_trades + " '{\"v\":9,\"type\":\"trade\",\"src\":\"s\",\"seq\":1,\"ts\":1,\"data\":{}}'"),
-            "1");
   ASSERT_EQ(server.cli("PUBLISH " + btc_trades +
-                       " '{\"v\":1,\"type\":\"trade\",\"src\":\"s\",\"seq\":1,\"ts\":1,\"data\":{\"type\":\"trade\"}}'"),
+                       " '{\"v\":9,\"type\":\"trade\",\"src\":\"s\",\"seq\":1,\"ts\":1,\"data\":{}}'"),
             "1");
+  ASSERT_EQ(
+      server.cli("PUBLISH " + btc_trades +
+                 " '{\"v\":1,\"type\":\"trade\",\"src\":\"s\",\"seq\":1,\"ts\":1,\"data\":{\"type\":\"trade\"}}'"),
+      "1");
   std::string mismatch;
   encode_envelope(mismatch, "ticker", "s", 1, 1, data);
   ASSERT_EQ(server.cli("PUBLISH " + btc_trades + " '" + mismatch + "'"), "1");
@@ -378,4 +380,19 @@ TEST(bridge, stop_flushes_pending_publishes) {
   // Publishing after stop is refused and counted.
   host.bridge->publish(trade_event("late"));
   EXPECT_EQ(host.health().dropped, 1u);
+}
+
+TEST(bridge, destruction_without_stop_closes_its_connections) {
+  test::redis_server server;
+  metrics_registry metrics;
+  test::io_thread io;
+  auto bridge = std::make_unique<event_bridge>(io.ioc.get_executor(), make_config(server, true, true),
+                                               test::test_logger("hybrid"), metrics, nullptr);
+  bridge->start();
+  bridge->add_interest(pat("*:*:*"));
+  ASSERT_TRUE(eventually([&] { return bridge->health().publisher_connected && bridge->health().subscriber_connected; }));
+  EXPECT_EQ(test::client_count(server), 3);
+  bridge->publish(trade_event("1"));
+  bridge.reset();  // never blocks; the io thread closes everything
+  ASSERT_TRUE(eventually([&] { return test::client_count(server) == 1; }));
 }

@@ -77,17 +77,15 @@ TEST(bridge_envelope, accepts_any_field_order_and_unknown_fields) {
 TEST(bridge_envelope, rejects_malformed_envelopes_with_reason) {
   envelope_parser parser;
   envelope env;
-  for (const char* bad : {"", "not json", "[1,2]", R"({"v":2,"type":"trade","src":"s","seq":1,"ts":1,"data":{}})",
-                          R"({"type":"trade","src":"s","seq":1,"ts":1,"data":{}})",
-                          R"({"v":1,"src":"s","seq":1,"ts":1,"data":{}})",
-                          R"({"v":1,"type":"trade","seq":1,"ts":1,"data":{}})",
-                          R"({"v":1,"type":"trade","src":"s","ts":1,"data":{}})",
-                          R"({"v":1,"type":"trade","src":"s","seq":1,"data":{}})",
-                          R"({"v":1,"type":"trade","src":"s","seq":1,"ts":1})",
-                          R"({"v":1,"type":"trade","src":"s","seq":-1,"ts":1,"data":{}})",
-                          R"({"v":1,"type":"trade","src":"s","seq":1,"ts":1,"data":"x"})",
-                          R"({"v":1,"type":"trade","src":"s","seq":1,"ts":1,"data":{"a":)",
-                          R"({"v":1,"type":7,"src":"s","seq":1,"ts":1,"data":{}})"}) {
+  for (const char* bad :
+       {"", "not json", "[1,2]", R"({"v":2,"type":"trade","src":"s","seq":1,"ts":1,"data":{}})",
+        R"({"type":"trade","src":"s","seq":1,"ts":1,"data":{}})", R"({"v":1,"src":"s","seq":1,"ts":1,"data":{}})",
+        R"({"v":1,"type":"trade","seq":1,"ts":1,"data":{}})", R"({"v":1,"type":"trade","src":"s","ts":1,"data":{}})",
+        R"({"v":1,"type":"trade","src":"s","seq":1,"data":{}})", R"({"v":1,"type":"trade","src":"s","seq":1,"ts":1})",
+        R"({"v":1,"type":"trade","src":"s","seq":-1,"ts":1,"data":{}})",
+        R"({"v":1,"type":"trade","src":"s","seq":1,"ts":1,"data":"x"})",
+        R"({"v":1,"type":"trade","src":"s","seq":1,"ts":1,"data":{"a":)",
+        R"({"v":1,"type":7,"src":"s","seq":1,"ts":1,"data":{}})"}) {
     std::string err;
     EXPECT_FALSE(parser.parse(bad, env, &err)) << bad;
     EXPECT_FALSE(err.empty()) << bad;
@@ -126,14 +124,13 @@ TEST(bridge_interest, wildcards_resolve_against_advertised_instruments) {
   EXPECT_TRUE(t.add(pat("*:kraken:*")).empty());
   EXPECT_TRUE(t.has_dynamic());
 
-  auto c = t.set_instruments({{exchange_id::binance, "ETH-USDT"}, {exchange_id::kraken, "ETH-USDT"},
-                              {exchange_id::binance, "BTC-USDT"}});
+  auto c = t.set_instruments(
+      {{exchange_id::binance, "ETH-USDT"}, {exchange_id::kraken, "ETH-USDT"}, {exchange_id::binance, "BTC-USDT"}});
   EXPECT_TRUE(c.unsubscribe.empty());
   // ticker on both exchanges for ETH-USDT, plus all four kraken ETH-USDT types (ticker shared).
-  EXPECT_EQ(sorted(c.subscribe),
-            (std::vector<std::string>{"md:book:kraken:ETH-USDT", "md:candle:kraken:ETH-USDT",
-                                      "md:ticker:binance:ETH-USDT", "md:ticker:kraken:ETH-USDT",
-                                      "md:trade:kraken:ETH-USDT"}));
+  EXPECT_EQ(sorted(c.subscribe), (std::vector<std::string>{"md:book:kraken:ETH-USDT", "md:candle:kraken:ETH-USDT",
+                                                           "md:ticker:binance:ETH-USDT", "md:ticker:kraken:ETH-USDT",
+                                                           "md:trade:kraken:ETH-USDT"}));
   EXPECT_EQ(t.channel_count(), 5u);
 
   // kraken ETH-USDT stops being advertised: its channels go, binance ticker stays.

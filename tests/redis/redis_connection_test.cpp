@@ -79,7 +79,7 @@ struct client {
   }
 };
 
-// Sends `req` and waits (bounded) until every callback in it has run; returns false on timeout.
+// Counts finished callbacks so a test can wait (bounded) until they have all run.
 struct waiter {
   std::mutex mu;
   int done = 0;
@@ -118,10 +118,10 @@ TEST(redis_connection, pipelined_commands_get_their_replies_in_order) {
         continue;
       }
       req.push({"INCR", "counter"}, w.wrap([&](error_code ec, reply_view r) {
-                 EXPECT_FALSE(ec);
-                 std::lock_guard lock(mu);
-                 values.push_back(r.integer());
-               }));
+        EXPECT_FALSE(ec);
+        std::lock_guard lock(mu);
+        values.push_back(r.integer());
+      }));
     }
     c.conn->send(std::move(req));
   }
@@ -136,9 +136,9 @@ TEST(redis_connection, pipelined_commands_get_their_replies_in_order) {
   std::string err_text;
   long long after = 0;
   req.push({"LPUSH", "counter", "x"}, w2.wrap([&](error_code ec, reply_view r) {
-             EXPECT_EQ(ec, error::server_error);
-             err_text = std::string(r.str());
-           }));
+    EXPECT_EQ(ec, error::server_error);
+    err_text = std::string(r.str());
+  }));
   req.push({"INCR", "counter"}, w2.wrap([&](error_code ec, reply_view r) { after = r.integer(); }));
   c.conn->send(std::move(req));
   ASSERT_TRUE(w2.wait(2));
@@ -153,7 +153,7 @@ TEST(redis_connection, authenticates_and_selects_the_database) {
   const std::string auth = "-a s3cret --no-auth-warning ";
 
   for (const std::string& url : {"redis://:s3cret@127.0.0.1:" + std::to_string(server.port()) + "/2",
-                                "redis://alice:pw1@127.0.0.1:" + std::to_string(server.port()) + "/3"}) {
+                                 "redis://alice:pw1@127.0.0.1:" + std::to_string(server.port()) + "/3"}) {
     auto cfg = fast_config(0);
     std::string err;
     ASSERT_TRUE(parse_redis_url(url, cfg, &err)) << err;
@@ -197,9 +197,9 @@ TEST(redis_connection, subscriber_gets_pushes_and_ping_replies) {
   std::string pong;
   request req;
   req.push({"PING"}, w.wrap([&](error_code ec, reply_view r) {
-             EXPECT_FALSE(ec);
-             pong = std::string(r[0].str());
-           }));
+    EXPECT_FALSE(ec);
+    pong = std::string(r[0].str());
+  }));
   c.conn->send(std::move(req));
   ASSERT_TRUE(w.wait(1));
   EXPECT_EQ(pong, "pong");

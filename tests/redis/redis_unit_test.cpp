@@ -58,11 +58,11 @@ TEST(redis_url, rejects_with_reason_and_leaves_config_unchanged) {
   std::string err;
   EXPECT_FALSE(parse_redis_url("rediss://host:6380", c, &err));
   EXPECT_NE(err.find("TLS not supported yet"), std::string::npos) << err;
-  for (const char* bad : {"host:6379", "http://host", "unix:///tmp/redis.sock", "redis://", "redis://:6379",
-                          "redis://host:", "redis://host:0", "redis://host:65536", "redis://host:12ab",
-                          "redis://host:-1", "redis://host/x", "redis://host/-1", "redis://host/1.5",
-                          "redis://host/99999999999", "redis://user@host", "redis://u:@host", "redis://host?db=1",
-                          "redis://[::1", "redis://u:p%zz@host"}) {
+  for (const char* bad :
+       {"host:6379", "http://host", "unix:///tmp/redis.sock", "redis://", "redis://:6379",
+        "redis://host:", "redis://host:0", "redis://host:65536", "redis://host:12ab", "redis://host:-1",
+        "redis://host/x", "redis://host/-1", "redis://host/1.5", "redis://host/99999999999", "redis://user@host",
+        "redis://u:@host", "redis://host?db=1", "redis://[::1", "redis://u:p%zz@host"}) {
     err.clear();
     EXPECT_FALSE(parse_redis_url(bad, c, &err)) << bad;
     EXPECT_FALSE(err.empty()) << bad;
@@ -176,13 +176,14 @@ TEST(redis_protocol, subscriber_dispatch_separates_pushes_from_replies) {
   EXPECT_EQ(d.waiting(), 1u);
   std::vector<std::string> pushes;
   resp_reader r;
-  const auto out = feed(d, r,
-                        "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"
-                        "*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n"
-                        "*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n"
-                        "*2\r\n$4\r\npong\r\n$0\r\n\r\n"
-                        "*3\r\n$8\r\nsmessage\r\n$1\r\nb\r\n$2\r\nyo\r\n",
-                        [&](reply_view p) { pushes.push_back(std::string(p[0].str()) + ":" + std::string(p[1].str())); });
+  const auto out =
+      feed(d, r,
+           "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"
+           "*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n"
+           "*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n"
+           "*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+           "*3\r\n$8\r\nsmessage\r\n$1\r\nb\r\n$2\r\nyo\r\n",
+           [&](reply_view p) { pushes.push_back(std::string(p[0].str()) + ":" + std::string(p[1].str())); });
   ASSERT_EQ(out.size(), 5u);
   EXPECT_EQ(out[3], reply_dispatcher::outcome::dispatched);
   EXPECT_EQ(pongs, 1);

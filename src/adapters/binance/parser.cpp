@@ -97,6 +97,18 @@ void split_stream(std::string_view stream, std::string_view& symbol, std::string
 }
 bool diff_depth_stream(std::string_view channel) { return channel == "depth" || channel.starts_with("depth@"); }
 
+// Whether a document that is not an object looks like another JSON value (array, string, number,
+// literal) rather than garbage: only for choosing the error text.
+bool other_json_value(std::string_view msg) {
+  const auto b = msg.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return false;
+  const auto e = msg.find_last_not_of(" \t\r\n");
+  const std::string_view v = msg.substr(b, e - b + 1);
+  const char c = v.front();
+  if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9')) return true;
+  return v == "true" || v == "false" || v == "null";
+}
+
 // The stream name of a combined message from its text alone: `{"stream":"<name>"`.
 std::string_view stream_from_text(std::string_view msg) {
   constexpr std::string_view prefix = R"("stream":")";
@@ -250,7 +262,8 @@ struct binance_parser::impl {
     if (auto ec = parser.iterate(buf, len, capacity).get(doc)) return fail_json(ec);
     od::object obj;
     if (auto ec = doc.get_object().get(obj)) {
-      if (ec == simdjson::INCORRECT_TYPE) return fail("not a JSON object");
+      if (ec == simdjson::INCORRECT_TYPE && other_json_value(std::string_view(buf, len))) return fail("not a JSON object");
+      if (ec == simdjson::INCORRECT_TYPE) return fail("not JSON");
       return fail_json(ec);
     }
     if (!collect(obj, top, 0)) return false;

@@ -80,11 +80,18 @@ binance_sim::~binance_sim() { stop(); }
 void binance_sim::start() {
   auto& m = *impl_;
   if (m.started) throw std::logic_error("binance_sim: start() called twice");
-  m.started = true;
   m.hub_ = std::make_unique<hub>(m.cfg, *m.log);
   m.ioc = std::make_unique<net::io_context>(1);
-  const tcp::endpoint ep(net::ip::make_address(m.cfg.host), m.cfg.port);
-  m.listener_ = std::make_shared<listener>(*m.ioc, ep, *m.hub_);  // throws when the port is taken
+  try {
+    const tcp::endpoint ep(net::ip::make_address(m.cfg.host), m.cfg.port);
+    m.listener_ = std::make_shared<listener>(*m.ioc, ep, *m.hub_);  // throws when the port is taken
+  } catch (...) {
+    m.listener_.reset();
+    m.ioc.reset();
+    m.hub_.reset();
+    throw;
+  }
+  m.started = true;
   m.port = m.listener_->port();
   m.pace_timer = std::make_unique<net::steady_timer>(*m.ioc);
   m.listener_->run();

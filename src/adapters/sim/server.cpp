@@ -248,7 +248,6 @@ void http_session::on_read(error_code ec, std::size_t) {
   }
   stat_counters::inc(hub_.stats.http_requests);
   if (req.method() != http::verb::get) return respond(http::status::method_not_allowed, R"({"code":-1,"msg":"GET only"})", false);
-  res_.keep_alive(req.keep_alive());
   route(req);
 }
 

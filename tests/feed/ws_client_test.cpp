@@ -1,0 +1,371 @@
+// ws_client and http_get against the Binance simulator running in-process on loopback.
+#include "feed/ws_client.hpp"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "adapters/sim/binance_sim.hpp"
+#include "feed_test_util.hpp"
+
+namespace mdfan::feed {
+namespace {
+
+using namespace std::chrono_literals;
+using test::wait_until;
+
+std::shared_ptr<spdlog::logger> quiet() {
+  static auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  return log;
+}
+
+sim::sim_config sim_cfg(double rate = 2000) {
+  sim::sim_config c;
+  c.rate = rate;
+  return c;
+}
+
+std::string ws_url(const sim::binance_sim& s, std::string_view target) {
+  return "ws://127.0.0.1:" + std::to_string(s.port()) + std::string(target);
+}
+
+// A client plus everything its callbacks recorded.
+struct recorder {
+  std::mutex mu;
+  std::vector<std::string> messages;
+  std::vector<error_code> closes;
+  std::atomic<int> opens{0};
+  std::atomic<std::size_t> count{0};
+  std::atomic<int> padding_errors{0};
+  simdjson::dom::parser parser;  // used on the client strand only
+
+  ws_handlers handlers(std::size_t keep = 1000, std::function<void()> on_open = {}) {
+    ws_handlers h;
+    h.on_open = [this, on_open] {
+      ++opens;
+      if (on_open) on_open();
+    };
+    h.on_message = [this, keep](std::string_view msg, std::int64_t) {
+      // Parses in place through the padding the client promises (ASan would flag a short buffer).
+      simdjson::dom::element doc;
+      if (parser.parse(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size(), false).get(doc))
+        ++padding_errors;
+      std::lock_guard lock(mu);
+      if (messages.size() < keep) messages.emplace_back(msg);
+      ++count;
+    };
+    h.on_close = [this](const error_code& ec) {
+      std::lock_guard lock(mu);
+      closes.push_back(ec);
+    };
+    return h;
+  }
+  std::vector<std::string> snapshot() {
+    std::lock_guard lock(mu);
+    return messages;
+  }
+  std::size_t close_count() {
+    std::lock_guard lock(mu);
+    return closes.size();
+  }
+  bool saw(std::string_view needle) {
+    std::lock_guard lock(mu);
+    for (const auto& m : messages)
+      if (m.find(needle) != std::string::npos) return true;
+    return false;
+  }
+};
+
+ws_client_config client_cfg(std::string url) {
+  ws_client_config c;
+  c.url = std::move(url);
+  c.name = "t";
+  c.backoff.initial = 50ms;
+  c.backoff.max = 200ms;
+  c.connect_timeout = 2000ms;
+  return c;
+}
+
+void stop_client(const std::shared_ptr<ws_client>& c) {
+  std::atomic<bool> done{false};
+  c->stop([&] { done = true; });
+  ASSERT_TRUE(wait_until([&] { return done.load(); }, 5s));
+}
+
+TEST(ws_client, receives_combined_stream_frames) {
+  sim::binance_sim sim(sim_cfg(), quiet());
+  sim.start();
+  metrics_registry metrics;  // outlives the io thread, which outlives the client
+  recorder rec;
+  test::io_thread io;
+  auto client = make_ws_client(io.executor(), client_cfg(ws_url(sim, "/stream?streams=btcusdt@trade/ethusdt@bookTicker")),
+                               rec.handlers(), quiet(), metrics);
+  EXPECT_FALSE(client->send("early"));  // not connected yet
+  client->start();
+  ASSERT_TRUE(wait_until([&] { return rec.count >= 20; }));
+  EXPECT_TRUE(client->connected());
+  EXPECT_EQ(client->connects(), 1u);
+  EXPECT_EQ(rec.padding_errors, 0);
+
+  simdjson::dom::parser p;
+  for (const auto& m : rec.snapshot()) {
+    auto doc = p.parse(m).get_object().value();
+    const std::string_view stream = doc["stream"].get_string().value();
+    EXPECT_TRUE(stream == "btcusdt@trade" || stream == "ethusdt@bookTicker") << stream;
+    EXPECT_TRUE(doc["data"].is_object());
+  }
+  EXPECT_EQ(metrics.value("mdfan_feed_connects_total", R"(feed="t")"), 1);
+  EXPECT_GE(metrics.value("mdfan_feed_messages_total", R"(feed="t")"), 20);
+  EXPECT_GT(metrics.value("mdfan_feed_bytes_total", R"(feed="t")"), 20 * 50);
+  EXPECT_EQ(metrics.value("mdfan_feed_connected", R"(feed="t")"), 1);
+
+  stop_client(client);
+  EXPECT_FALSE(client->connected());
+  EXPECT_FALSE(client->send("late"));
+  EXPECT_EQ(metrics.value("mdfan_feed_connected", R"(feed="t")"), 0);
+  EXPECT_EQ(rec.close_count(), 0u);  // stop() is not a failure
+}
+
+TEST(ws_client, live_subscribe_is_acknowledged) {
+  sim::binance_sim sim(sim_cfg(), quiet());
+  sim.start();
+  metrics_registry metrics;  // outlives the io thread, which outlives the client
+  recorder rec;
+  test::io_thread io;
+  std::shared_ptr<ws_client> client;
+  auto h = rec.handlers(100000, [&] { client->send(R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":7})"); });
+  client = make_ws_client(io.executor(), client_cfg(ws_url(sim, "/ws")), h, quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(wait_until([&] { return rec.saw(R"({"result":null,"id":7})"); }));
+  ASSERT_TRUE(wait_until([&] { return rec.saw(R"("e":"trade")"); }));
+  EXPECT_FALSE(rec.saw(R"("stream":)"));  // raw connection: payloads are not wrapped
+
+  ASSERT_TRUE(client->send(R"({"method":"LIST_SUBSCRIPTIONS","id":8})"));
+  ASSERT_TRUE(wait_until([&] { return rec.saw(R"({"result":["btcusdt@trade"],"id":8})"); }));
+  ASSERT_TRUE(client->send(R"({"method":"SUBSCRIBE","params":["btcusdt@nope"],"id":9})"));
+  ASSERT_TRUE(wait_until([&] { return rec.saw(R"({"error":{"code":2,"msg":"Invalid request: invalid stream"},"id":9})"); }));
+  EXPECT_GE(sim.stats().requests, 3u);
+  stop_client(client);
+}
+
+TEST(ws_client, reconnects_after_the_server_goes_away) {
+  auto first = std::make_unique<sim::binance_sim>(sim_cfg(), quiet());
+  first->start();
+  const auto port = first->port();
+  metrics_registry metrics;  // outlives the io thread, which outlives the client
+  recorder rec;
+  test::io_thread io;
+  auto client = make_ws_client(io.executor(), client_cfg(ws_url(*first, "/ws/btcusdt@trade")), rec.handlers(),
+                               quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(wait_until([&] { return rec.count > 0; }));
+  EXPECT_EQ(client->connects(), 1u);
+
+  first->stop();
+  first.reset();
+  ASSERT_TRUE(wait_until([&] { return rec.close_count() >= 1 && !client->connected(); }));
+  EXPECT_EQ(metrics.value("mdfan_feed_disconnects_total", R"(feed="t")"), 1);
+  std::this_thread::sleep_for(300ms);  // a few refused attempts while nothing listens
+
+  auto cfg = sim_cfg();
+  cfg.port = port;
+  sim::binance_sim second(cfg, quiet());
+  second.start();
+  const auto before = rec.count.load();
+  ASSERT_TRUE(wait_until([&] { return client->connects() == 2 && rec.count > before; }));
+  EXPECT_EQ(rec.opens, 2);
+  EXPECT_GE(rec.close_count(), 2u);  // the drop, then at least one refused attempt
+  EXPECT_EQ(metrics.value("mdfan_feed_connects_total", R"(feed="t")"), 2);
+  stop_client(client);
+}
+
+TEST(ws_client, reconnect_request_and_server_drop) {
+  sim::binance_sim sim(sim_cfg(), quiet());
+  sim.start();
+  metrics_registry metrics;  // outlives the io thread, which outlives the client
+  recorder rec;
+  test::io_thread io;
+  auto client =
+      make_ws_client(io.executor(), client_cfg(ws_url(sim, "/ws/btcusdt@trade")), rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(wait_until([&] { return client->connects() == 1; }));
+  client->reconnect();
+  ASSERT_TRUE(wait_until([&] { return client->connects() == 2; }));
+  sim.drop_connections();
+  ASSERT_TRUE(wait_until([&] { return client->connects() == 3; }));
+  EXPECT_EQ(rec.close_count(), 2u);
+  stop_client(client);
+}
+
+TEST(ws_client, idle_watchdog_reconnects_a_silent_connection) {
+  auto cfg = sim_cfg();
+  cfg.ping_interval = 0ms;  // nothing at all arrives on /ws without subscriptions
+  sim::binance_sim sim(cfg, quiet());
+  sim.start();
+  metrics_registry metrics;  // outlives the io thread, which outlives the client
+  recorder rec;
+  test::io_thread io;
+  auto ccfg = client_cfg(ws_url(sim, "/ws"));
+  ccfg.idle_timeout = 300ms;
+  auto client = make_ws_client(io.executor(), ccfg, rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(wait_until([&] { return rec.close_count() >= 1; }, 5s));
+  {
+    std::lock_guard lock(rec.mu);
+    EXPECT_EQ(rec.closes.front(), net::error::timed_out) << rec.closes.front().message();
+  }
+  ASSERT_TRUE(wait_until([&] { return client->connects() >= 2; }, 5s));
+  stop_client(client);
+}
+
+TEST(ws_client, answers_server_pings_and_they_keep_it_alive) {
+  auto cfg = sim_cfg(0);  // paused: pings are the only traffic
+  cfg.ping_interval = 100ms;
+  cfg.pong_timeout = 1000ms;
+  sim::binance_sim sim(cfg, quiet());
+  sim.start();
+  metrics_registry metrics;  // outlives the io thread, which outlives the client
+  recorder rec;
+  test::io_thread io;
+  auto ccfg = client_cfg(ws_url(sim, "/ws"));
+  ccfg.idle_timeout = 400ms;
+  auto client = make_ws_client(io.executor(), ccfg, rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(wait_until([&] { return sim.stats().pongs_received >= 8; }, 5s));
+  EXPECT_GE(metrics.value("mdfan_feed_pings_received_total", R"(feed="t")"), 8);
+  EXPECT_EQ(client->connects(), 1u);  // neither the idle watchdog nor the pong timeout fired
+  EXPECT_EQ(rec.close_count(), 0u);
+  stop_client(client);
+}
+
+TEST(ws_client, client_pings_keep_a_quiet_connection_alive) {
+  auto cfg = sim_cfg(0);
+  cfg.ping_interval = 0ms;
+  sim::binance_sim sim(cfg, quiet());
+  sim.start();
+  metrics_registry metrics;  // outlives the io thread, which outlives the client
+  recorder rec;
+  test::io_thread io;
+  auto ccfg = client_cfg(ws_url(sim, "/ws"));
+  ccfg.idle_timeout = 400ms;
+  ccfg.ping_interval = 100ms;  // the pongs count as activity
+  auto client = make_ws_client(io.executor(), ccfg, rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(wait_until([&] { return client->connected(); }));
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_EQ(client->connects(), 1u);
+  EXPECT_EQ(rec.close_count(), 0u);
+  stop_client(client);
+}
+
+TEST(ws_client, connect_timeout_and_tls_failure_are_reported) {
+  metrics_registry metrics;
+  recorder rec, tls_rec;
+  test::io_thread io;
+  // A listener that never accepts: the TCP handshake completes (backlog) but nothing answers.
+  net::io_context ctx;
+  tcp::acceptor silent(ctx, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  auto ccfg = client_cfg("ws://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/ws");
+  ccfg.connect_timeout = 300ms;
+  auto client = make_ws_client(io.executor(), ccfg, rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(wait_until([&] { return rec.close_count() >= 1; }, 5s));
+  {
+    std::lock_guard lock(rec.mu);
+    EXPECT_EQ(rec.closes.front(), net::error::timed_out) << rec.closes.front().message();
+  }
+  stop_client(client);
+
+  // wss:// to a plain server: the TLS handshake fails and is retried like any failure.
+  sim::binance_sim sim(sim_cfg(), quiet());
+  sim.start();
+  auto tls = make_ws_client(io.executor(), client_cfg("wss://127.0.0.1:" + std::to_string(sim.port()) + "/ws"),
+                            tls_rec.handlers(), quiet(), metrics);
+  tls->start();
+  ASSERT_TRUE(wait_until([&] { return tls_rec.close_count() >= 2; }, 5s));
+  EXPECT_EQ(tls->connects(), 0u);
+  stop_client(tls);
+
+  EXPECT_THROW(make_ws_client(io.executor(), client_cfg("http://x/"), {}, quiet(), metrics), std::invalid_argument);
+}
+
+// --- http_get
+
+struct http_result {
+  std::atomic<int> calls{0};
+  error_code ec;
+  unsigned status = 0;
+  std::string body;
+  http_get_handler handler() {
+    return [this](error_code e, unsigned s, std::string b) {
+      ec = e;
+      status = s;
+      body = std::move(b);
+      ++calls;
+    };
+  }
+};
+
+TEST(http_get, fetches_the_depth_snapshot) {
+  sim::binance_sim sim(sim_cfg(), quiet());
+  sim.start();
+  test::io_thread io;
+  const auto base = "http://127.0.0.1:" + std::to_string(sim.port());
+  http_result r;
+  http_get(io.executor(), base + "/api/v3/depth?symbol=BTCUSDT&limit=5", 5s, r.handler());
+  ASSERT_TRUE(wait_until([&] { return r.calls > 0; }));
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.status, 200u);
+  simdjson::dom::parser p;
+  auto doc = p.parse(r.body).get_object().value();
+  EXPECT_GT(doc["lastUpdateId"].get_uint64().value(), 0u);
+  auto bids = doc["bids"].get_array().value();
+  auto asks = doc["asks"].get_array().value();
+  EXPECT_EQ(bids.size(), 5u);
+  EXPECT_EQ(asks.size(), 5u);
+  EXPECT_LT(test::units(bids.at(0).at(0).get_string().value()), test::units(asks.at(0).at(0).get_string().value()));
+
+  http_result bad;
+  http_get(io.executor(), base + "/api/v3/depth?symbol=NOPE", 5s, bad.handler());
+  ASSERT_TRUE(wait_until([&] { return bad.calls > 0; }));
+  EXPECT_FALSE(bad.ec);
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_NE(bad.body.find("-1121"), std::string::npos);
+  EXPECT_GE(sim.stats().http_requests, 2u);
+}
+
+TEST(http_get, reports_timeouts_and_errors_once) {
+  test::io_thread io;
+  net::io_context ctx;
+  tcp::acceptor silent(ctx, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  http_result timeout;
+  http_get(io.executor(), "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/", 200ms,
+           timeout.handler());
+  ASSERT_TRUE(wait_until([&] { return timeout.calls > 0; }, 5s));
+  EXPECT_EQ(timeout.ec, net::error::timed_out);
+
+  http_result bad_url;
+  http_get(io.executor(), "ftp://nowhere/", 1s, bad_url.handler());
+  ASSERT_TRUE(wait_until([&] { return bad_url.calls > 0; }, 5s));
+  EXPECT_TRUE(bad_url.ec);
+
+  const auto port = silent.local_endpoint().port();
+  silent.close();  // now refused
+  http_result refused;
+  http_get(io.executor(), "http://127.0.0.1:" + std::to_string(port) + "/", 2s, refused.handler());
+  ASSERT_TRUE(wait_until([&] { return refused.calls > 0; }, 5s));
+  EXPECT_TRUE(refused.ec);
+
+  std::this_thread::sleep_for(300ms);  // no second call after the deadline passes
+  EXPECT_EQ(timeout.calls, 1);
+  EXPECT_EQ(bad_url.calls, 1);
+  EXPECT_EQ(refused.calls, 1);
+}
+
+}  // namespace
+}  // namespace mdfan::feed
