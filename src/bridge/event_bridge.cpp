@@ -366,9 +366,10 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
       if (pub->connects() > 1) reconnects_pub.inc();
       pub_up = true;
       connected_pub.set(1);
+      // All three go out in the connection's first write (writes start after this handler).
+      flush();
       advertise();  // Redis may have restarted empty
       discover();
-      flush();
     } else {
       pub_up = false;
       connected_pub.set(0);

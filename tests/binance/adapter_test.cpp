@@ -64,6 +64,9 @@ class fake_binance {
   std::string ws_url() const { return "ws://127.0.0.1:" + std::to_string(ws_acc_.local_endpoint().port()); }
   std::string rest_url() const { return "http://127.0.0.1:" + std::to_string(http_acc_.local_endpoint().port()); }
 
+  // Closes the current WebSocket connection from the server side.
+  void drop() { drop_ = true; }
+
   void send(std::string msg) {
     std::lock_guard lock(mu_);
     out_.push_back(std::move(msg));
@@ -132,6 +135,10 @@ class fake_binance {
           ws.write(net::buffer(m), ec);
           if (ec) break;
         }
+        if (drop_.exchange(false)) {
+          ws.next_layer().close(ec);
+          break;
+        }
         // The client sends nothing but a close frame (or just goes away): either ends the connection.
         if (!ec && wait_readable(ws.next_layer().native_handle(), 5)) {
           beast::flat_buffer in;
@@ -182,6 +189,7 @@ class fake_binance {
   tcp::acceptor http_acc_{ioc_, {net::ip::make_address("127.0.0.1"), 0}};
   std::atomic<bool> stop_{false};
   std::atomic<bool> connected_{false};
+  std::atomic<bool> drop_{false};
   mutable std::mutex mu_;
   std::deque<std::string> out_;
   std::map<std::string, std::deque<response>> rest_;
@@ -316,10 +324,11 @@ TEST(BinanceAdapter, EndToEndOverLoopback) {
     EXPECT_EQ(metrics.value("mdfan_adapter_malformed_total", label), 2);
     EXPECT_EQ(metrics.value("mdfan_adapter_books_synced", label), 1);  // ETH only
 
-    // serverShutdown: the adapter reconnects at once, and every book resyncs.
+    // The connection drops: the adapter reconnects (same streams) and every book resyncs.
     const auto before = got.size();
-    ex.send(R"({"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1770123456789}})");
+    ex.drop();
     ASSERT_TRUE(wait_for([&] { return ex.connections() == 2 && ex.connected(); }));
+    EXPECT_EQ(ex.last_target(), "/stream?streams=btcusdt@trade/btcusdt@depth@100ms/ethusdt@trade/ethusdt@depth@100ms");
     ASSERT_TRUE(wait_for([&] { return metrics.value("mdfan_adapter_books_synced", label) == 0; }));
     EXPECT_EQ(got.size(), before);
     ex.set_rest("ETHUSDT", {{200, snapshot_body(60)}});
@@ -327,7 +336,8 @@ TEST(BinanceAdapter, EndToEndOverLoopback) {
     ASSERT_TRUE(wait_for([&] { return got.books("ETH-USDT").size() == 3; }));
     EXPECT_TRUE(got.books("ETH-USDT")[2].snapshot);
     EXPECT_EQ(got.books("ETH-USDT")[2].sequence, 61u);
-    EXPECT_EQ(metrics.value("mdfan_adapter_messages_total", label), 10);
+    EXPECT_EQ(metrics.value("mdfan_adapter_messages_total", label), 9);
+    EXPECT_EQ(metrics.value("mdfan_adapter_resyncs_total", label), 3);  // gap, malformed, reconnect
 
     std::promise<void> stopped;
     adapter.stop([&] { stopped.set_value(); });
@@ -336,6 +346,39 @@ TEST(BinanceAdapter, EndToEndOverLoopback) {
     ex.send(depth("ethusdt", 62, 62));
     std::this_thread::sleep_for(100ms);
     EXPECT_EQ(got.size(), after_stop);
+  }
+  guard.reset();
+  ioc.stop();
+  io.join();
+}
+
+// serverShutdown (raw or combined) is answered with an immediate reconnect.
+TEST(BinanceAdapter, ServerShutdownReconnects) {
+  fake_binance ex;
+  net::io_context ioc;
+  auto guard = net::make_work_guard(ioc);
+  std::thread io([&] { ioc.run(); });
+  metrics_registry metrics;
+  collector got;
+  binance_config cfg;
+  cfg.ws_url = ex.ws_url();
+  cfg.rest_url = ex.rest_url();
+  cfg.symbols = {"BNBBTC"};
+  cfg.channels = {"trade"};
+  cfg.ws_backoff = {20ms, 100ms, 2.0};
+  {
+    binance_adapter adapter(ioc.get_executor(), cfg, [&](event&& e) { got.add(std::move(e)); }, nullptr, metrics);
+    adapter.start();
+    ASSERT_TRUE(wait_for([&] { return ex.connected(); }));
+    ex.send(R"({"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1770123456789}})");
+    ASSERT_TRUE(wait_for([&] { return ex.connections() == 2 && ex.connected(); }));
+    ex.send(R"({"e":"serverShutdown","E":1770123456789})");
+    ASSERT_TRUE(wait_for([&] { return ex.connections() == 3 && ex.connected(); }));
+    EXPECT_EQ(got.size(), 0u);
+    EXPECT_EQ(metrics.value("mdfan_adapter_malformed_total", label), 0);
+    std::promise<void> stopped;
+    adapter.stop([&] { stopped.set_value(); });
+    ASSERT_EQ(stopped.get_future().wait_for(5s), std::future_status::ready);
   }
   guard.reset();
   ioc.stop();

@@ -1,6 +1,9 @@
 // binance_book_sync: the documented Binance Spot local-book algorithm, driven without sockets.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+
 #include "adapters/binance/book_sync.hpp"
 #include "adapters/binance/parser.hpp"
 #include "binance/test_util.hpp"
@@ -370,6 +373,91 @@ TEST(BinanceBookSync, InFlightSnapshotSurvivesReconnect) {
   EXPECT_EQ(f.sync.on_snapshot(snapshot(104, {{"1", "1"}}, {{"2", "1"}}), 3), action::fetch_snapshot);  // too old
   EXPECT_EQ(f.sync.on_snapshot(snapshot(302, {{"1", "1"}}, {{"2", "1"}}), 4), action::none);
   EXPECT_TRUE(f.sync.synced());
+}
+
+// A random feed with lost, repeated and late diffs and snapshots of varying age: whatever the sync
+// emits, a consumer applying it (snapshot, then deltas that must continue it) always holds exactly
+// the true book at the emitted sequence.
+TEST(BinanceBookSync, RandomFeedKeepsConsumerBookExact) {
+  std::mt19937_64 rng(12345);
+  auto chance = [&](double p) { return std::uniform_real_distribution<>(0, 1)(rng) < p; };
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+
+  // The true stream: contiguous diffs; bids 1..50, asks 51..100, so the true book never crosses.
+  order_book truth;
+  truth.reset(levels({{"10", "1"}}), levels({{"60", "1"}}), 1000);
+  std::map<std::uint64_t, std::pair<std::vector<price_level>, std::vector<price_level>>> truth_at;
+  truth_at[1000] = {truth.bids(), truth.asks()};
+  std::vector<binance_depth_diff> stream;
+  std::uint64_t id = 1000;
+  for (int i = 0; i < 3000; ++i) {
+    binance_depth_diff d;
+    d.symbol = "BTCUSDT";
+    d.instrument = "BTC-USDT";
+    d.first_update_id = id + 1;
+    id += static_cast<std::uint64_t>(pick(1, 3));
+    d.last_update_id = id;
+    for (int k = pick(0, 3); k > 0; --k)
+      d.bids.push_back({decimal::from(std::to_string(pick(1, 50))), decimal::from(std::to_string(pick(0, 3)))});
+    for (int k = pick(0, 3); k > 0; --k)
+      d.asks.push_back({decimal::from(std::to_string(pick(51, 100))), decimal::from(std::to_string(pick(0, 3)))});
+    for (const auto& l : d.bids) truth.apply_bid(l);
+    for (const auto& l : d.asks) truth.apply_ask(l);
+    truth_at[id] = {truth.bids(), truth.asks()};
+    stream.push_back(std::move(d));
+  }
+
+  order_book mirror;
+  bool mirror_synced = false;
+  std::size_t snapshots = 0, deltas = 0, checks = 0;
+  binance_book_sync sync("BTCUSDT", "BTC-USDT", {}, [&](event&& e) {
+    const auto& u = std::get<book_update>(e);
+    if (u.snapshot) {
+      ++snapshots;
+      ASSERT_TRUE(mirror.reset(u.bids, u.asks, u.sequence));
+      mirror_synced = true;
+    } else {
+      ++deltas;
+      ASSERT_TRUE(mirror_synced) << "delta before any snapshot";
+      ASSERT_EQ(u.first_sequence, mirror.sequence() + 1) << "delta does not continue the consumer's book";
+      ASSERT_TRUE(mirror.apply(u));
+    }
+    const auto& t = truth_at.at(u.sequence);
+    ASSERT_TRUE(same_levels(mirror.bids(), t.first)) << u.sequence << " " << show(mirror.bids());
+    ASSERT_TRUE(same_levels(mirror.asks(), t.second)) << u.sequence << " " << show(mirror.asks());
+    ++checks;
+  });
+
+  std::uint64_t delivered_up_to = 1000;  // the newest id the "exchange" has published
+  int snapshot_in = -1;                  // diffs until the requested snapshot arrives
+  auto deliver_snapshot = [&] {
+    // Usually the current book; sometimes an older one (REST lagging the stream).
+    auto it = truth_at.find(delivered_up_to);
+    for (int back = chance(0.3) ? pick(1, 6) : 0; back > 0 && it != truth_at.begin(); --back) --it;
+    binance_depth_snapshot s;
+    s.last_update_id = it->first;
+    s.bids = it->second.first;
+    s.asks = it->second.second;
+    if (sync.on_snapshot(std::move(s), 0) == action::fetch_snapshot) snapshot_in = pick(0, 4);
+  };
+  for (std::size_t i = 0; i < stream.size(); ++i) {
+    delivered_up_to = stream[i].last_update_id;
+    if (chance(0.01)) continue;                                    // lost
+    if (i > 0 && chance(0.02)) sync.on_diff(binance_depth_diff(stream[i - 1]), 0);  // repeated
+    if (sync.on_diff(binance_depth_diff(stream[i]), 0) == action::fetch_snapshot) snapshot_in = pick(0, 4);
+    if (snapshot_in == 0) {
+      snapshot_in = -1;
+      deliver_snapshot();
+    } else if (snapshot_in > 0) {
+      --snapshot_in;
+    }
+  }
+  EXPECT_GT(snapshots, 5u);
+  EXPECT_GT(deltas, 1000u);
+  EXPECT_EQ(checks, snapshots + deltas);
+  EXPECT_GT(sync.stats().gaps, 5u);
+  EXPECT_GT(sync.stats().stale_dropped, 5u);
+  EXPECT_GT(sync.stats().refetches, 0u);
 }
 
 }  // namespace

@@ -438,6 +438,32 @@ TEST(BinanceParser, MalformedDepthMessagesNameTheirBook) {
   EXPECT_TRUE(err.symbol.empty());
 }
 
+// Every proper prefix of every fixture is rejected, and byte corruptions never crash or throw.
+TEST(BinanceParser, TruncatedAndCorruptedFixturesNeverCrash) {
+  binance_parser p;
+  binance_message m;
+  binance_parse_error err;
+  const char subs[] = {'"', '{', '}', '[', ']', ',', ':', '0', '-', 'x', '\\', '\0', ' ', 'e'};
+  for (const auto& entry : std::filesystem::directory_iterator(test::binance_fixture_dir())) {
+    const std::string json = minify(read_binance_fixture(entry.path().filename().string()));
+    for (std::size_t n = 0; n < json.size(); ++n) {
+      EXPECT_FALSE(p.parse(json.substr(0, n), recv, m, err)) << json.substr(0, n);
+      EXPECT_FALSE(err.reason.empty());
+    }
+    for (std::size_t i = 0; i < json.size(); ++i) {
+      for (const char c : subs) {
+        std::string bad = json;
+        bad[i] = c;
+        if (p.parse(bad, recv, m, err)) {
+          EXPECT_TRUE(err.reason.empty());
+        } else {
+          EXPECT_FALSE(err.reason.empty()) << bad;
+        }
+      }
+    }
+  }
+}
+
 // ---- symbols ----
 
 TEST(BinanceSymbols, SplitsByKnownQuoteLongestFirst) {

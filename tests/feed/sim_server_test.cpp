@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include "adapters/sim/binance_sim.hpp"
@@ -243,6 +245,33 @@ TEST(sim_server, pause_and_message_hook) {
   sim.set_paused(false);
   ASSERT_TRUE(wait_until([&] { return probe.count >= paused_at + 50; }));
   for (const auto& m : probe.take()) EXPECT_EQ(m.find("bookTicker"), std::string::npos) << m;
+}
+
+// Not a test: a manual throughput probe (speed belongs in benchmarks, not in assertions).
+//   feed_integration_test --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_throughput*'
+// MDFAN_SIM_RATE sets the offered rate (default 1,000,000 msg/s; the simulator caps bursts at 50 ms).
+TEST(sim_server, DISABLED_throughput) {
+  sim_config cfg;
+  cfg.rate = std::getenv("MDFAN_SIM_RATE") ? std::atof(std::getenv("MDFAN_SIM_RATE")) : 1e6;
+  binance_sim sim(cfg, quiet());
+  sim.start();
+  std::string streams;
+  for (const auto* s : {"btcusdt", "ethusdt"})
+    for (const auto* k : {"@trade", "@aggTrade", "@ticker", "@bookTicker", "@depth", "@depth@100ms", "@kline_1m"})
+      streams += std::string(streams.empty() ? "" : "/") + s + k;
+  feed_probe probe(url(sim, "/stream?streams=" + streams), 0);
+  ASSERT_TRUE(wait_until([&] { return probe.count >= 1000; }));
+  const auto c0 = probe.count.load();
+  const auto s0 = sim.stats();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(3s);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto s1 = sim.stats();
+  std::printf("offered %.0f msg/s: generated %.0f/s, sent %.0f/s (%.1f MB/s), received %.0f/s, slow %llu\n", cfg.rate,
+              static_cast<double>(s1.generated - s0.generated) / secs, static_cast<double>(s1.sent - s0.sent) / secs,
+              static_cast<double>(s1.sent_bytes - s0.sent_bytes) / secs / 1e6,
+              static_cast<double>(probe.count.load() - c0) / secs,
+              static_cast<unsigned long long>(s1.slow_disconnects));
 }
 
 }  // namespace

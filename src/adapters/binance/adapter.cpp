@@ -334,9 +334,14 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
     m_->gaps.inc(s.gaps - b.seen.gaps);
     m_->stale.inc(s.stale_dropped - b.seen.stale_dropped);
     m_->overflows.inc(s.overflows - b.seen.overflows);
-    if (s.resyncs != b.seen.resyncs && !stopped_)
-      log_->warn("{}: {} book resync (gaps {}, crossed {}, malformed {}, overflows {})", name_, b.sync.symbol(),
-                 s.gaps, s.crossed, s.malformed, s.overflows);
+    if (s.resyncs != b.seen.resyncs && !stopped_) {
+      const char* why = s.gaps != b.seen.gaps             ? "sequence gap"
+                        : s.crossed != b.seen.crossed     ? "crossed book"
+                        : s.malformed != b.seen.malformed ? "malformed depth data"
+                        : s.overflows != b.seen.overflows ? "diff buffer overflow"
+                                                          : "connection lost";
+      log_->warn("{}: {} book resync: {} (resyncs so far {})", name_, b.sync.symbol(), why, s.resyncs);
+    }
     b.seen = s;
     const bool synced = b.sync.synced();
     if (synced != b.was_synced) {

@@ -21,6 +21,9 @@ class binance_rest_limiter;
 // Owns one feed::ws_client per planned connection (see plan_connections). Each connection has its
 // own strand, parser and book syncs; the sink is called from those strands (possibly concurrently
 // when there are several connections).
+//  - subscriptions: the streams are part of the connection URL (`/stream?streams=a/b/c`), so every
+//    (re)connect resubscribes by itself and no SUBSCRIBE message counts against Binance's 5
+//    messages/s limit; connections are split at 1024 streams or max_url_length characters.
 //  - serverShutdown: the connection reconnects at once.
 //  - connection lost: its books are discarded at once (no book events until resynced after reconnect).
 //  - a book asking for a snapshot: GET <rest_url>/api/v3/depth, paced by rest_weight_per_minute,

@@ -34,8 +34,11 @@ struct table {
   std::vector<price_level> bid_levels, ask_levels;  // from "b"/"bids" and "a"/"asks" when arrays
   bool has_data = false;                           // a "data" object was read into the data table
   bool has_kline = false;                          // a "k" object was read into the kline table
+  bool used = false;                               // written since the last clear()
 
   void clear() {
+    if (!used) return;
+    used = false;
     one.fill(jfield{});
     stream = result = id = code = msg = method = last_update_id = jfield{};
     bid_levels.clear();
@@ -184,6 +187,7 @@ struct binance_parser::impl {
 
   // Reads an object's fields into `t` in document order. depth: 0 top level, 1 inside "data".
   bool collect(od::object obj, table& t, int depth) {
+    t.used = true;
     for (auto field : obj) {
       std::string_view key;
       if (auto ec = field.unescaped_key().get(key)) return fail_json(ec);
@@ -319,11 +323,11 @@ struct binance_parser::impl {
     out = f.str;
     return true;
   }
-  bool get_levels(const table& t, char key, std::vector<price_level>& out) {
+  bool get_levels(table& t, char key, std::vector<price_level>& out) {
     const jfield& f = t[key];
     if (!f.present()) return missing(key);
     if (f.type != jtype::array) return wrong(key, "an array of levels", f.type);
-    out = key == 'b' ? t.bid_levels : t.ask_levels;
+    out = std::move(key == 'b' ? t.bid_levels : t.ask_levels);
     return true;
   }
 
@@ -426,7 +430,7 @@ struct binance_parser::impl {
     return true;
   }
 
-  bool read_depth_update(const table& t, binance_message& out) {
+  bool read_depth_update(table& t, binance_message& out) {
     what = "depthUpdate";
     binance_depth_diff d;
     std::string_view sym;
@@ -443,7 +447,7 @@ struct binance_parser::impl {
   }
 
   // {lastUpdateId,bids,asks}: a depth<N> partial book (WebSocket) or the REST snapshot body.
-  bool read_book(const table& t, std::uint64_t& last_update_id, std::vector<price_level>& bids,
+  bool read_book(table& t, std::uint64_t& last_update_id, std::vector<price_level>& bids,
                  std::vector<price_level>& asks) {
     const jfield& id = t.last_update_id;
     if (id.type != jtype::uint)
@@ -453,12 +457,12 @@ struct binance_parser::impl {
     if (!t['a'].present()) return fail(fmt::format("{}: missing field 'asks'", what));
     if (t['b'].type != jtype::array) return fail(fmt::format("{}: field 'bids' is not an array", what));
     if (t['a'].type != jtype::array) return fail(fmt::format("{}: field 'asks' is not an array", what));
-    bids = t.bid_levels;
-    asks = t.ask_levels;
+    bids = std::move(t.bid_levels);
+    asks = std::move(t.ask_levels);
     return true;
   }
 
-  bool read_partial_book(const table& t, std::string_view stream_symbol, std::int64_t recv, binance_message& out) {
+  bool read_partial_book(table& t, std::string_view stream_symbol, std::int64_t recv, binance_message& out) {
     what = "depth";
     book_update b;
     if (!read_book(t, b.sequence, b.bids, b.asks)) return false;
@@ -506,7 +510,7 @@ struct binance_parser::impl {
   }
 
   // Interprets one payload table (the whole message, or the "data" of a combined one).
-  bool classify(const table& t, std::string_view stream, std::int64_t recv, binance_message& out) {
+  bool classify(table& t, std::string_view stream, std::int64_t recv, binance_message& out) {
     std::string_view stream_symbol, channel;
     split_stream(stream, stream_symbol, channel);
     if (const jfield& e = t['e']; e.present()) {
@@ -614,7 +618,7 @@ bool binance_parser::parse_depth_snapshot(std::string_view body, binance_depth_s
   buf.resize(body.size() + simdjson::SIMDJSON_PADDING);
   bool ok = self.load(buf.data(), body.size(), buf.size());
   if (ok) {
-    const table& t = self.top;
+    table& t = self.top;
     if (!t.last_update_id.present() && t.code.present()) {
       const std::int64_t code = t.code.type == jtype::sint ? t.code.i : static_cast<std::int64_t>(t.code.u);
       ok = self.fail(fmt::format("REST error {}: {}", code, t.msg.type == jtype::string ? t.msg.str : ""));
