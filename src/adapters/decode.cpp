@@ -1,9 +1,9 @@
 #include "adapters/decode.hpp"
 
-#include <fmt/format.h>
-
 #include <string>
 #include <variant>
+
+#include <fmt/format.h>
 
 #include "adapters/binance/parser.hpp"
 #include "core/codec.hpp"
@@ -12,9 +12,7 @@
 namespace mdfan {
 namespace {
 
-bool blank(std::string_view line) {
-  return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
+bool blank(std::string_view line) { return line.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 int decode_binance(std::istream& in, std::ostream& out, std::ostream& err) {
   adapters::binance_parser parser;
@@ -55,8 +53,7 @@ int run_decode(std::string_view exchange, std::istream& in, std::ostream& out, s
     return 2;
   }
   switch (id) {
-    case exchange_id::binance:
-      return decode_binance(in, out, err);
+    case exchange_id::binance: return decode_binance(in, out, err);
     default:
       err << fmt::format("decode: exchange '{}' is not supported yet (supported: binance)\n", exchange);
       return 2;

@@ -35,9 +35,10 @@ std::string_view group_of(std::string_view key) {
 
 // Everything parse_command_line fills in: the CLI11 app and the variables its options write to.
 struct cli {
-  CLI::App app{"mdfan: market-data fan-out. A host holds exchange connections and publishes normalized events "
-               "to Redis; executors subscribe through Redis and serve WebSocket clients; hybrid does both.",
-               "mdfan"};
+  CLI::App app{
+      "mdfan: market-data fan-out. A host holds exchange connections and publishes normalized events "
+      "to Redis; executors subscribe through Redis and serve WebSocket clients; hybrid does both.",
+      "mdfan"};
   bool version = false;
   std::string config_file;
   CLI::Option* config_opt = nullptr;
@@ -73,9 +74,9 @@ struct cli {
 
     sim = app.add_subcommand("sim", "run the exchange simulator: the exchange's own protocol on ws:// and http://");
     sim->add_option("--listen", sim_listen, "address to serve on")->type_name("HOST:PORT")->required();
-    sim->add_option("--symbols", sim_symbols, "instruments to simulate [default: BTCUSDT,ETHUSDT]")
-        ->type_name("LIST");
-    sim->add_option("--rate", sim_rate, "messages per second across all streams; 0 pauses the feed [default: 1000]")->type_name("EVENTS_PER_S");
+    sim->add_option("--symbols", sim_symbols, "instruments to simulate [default: BTCUSDT,ETHUSDT]")->type_name("LIST");
+    sim->add_option("--rate", sim_rate, "messages per second across all streams; 0 pauses the feed [default: 1000]")
+        ->type_name("EVENTS_PER_S");
     sim->add_option("--seed", sim_seed, "random seed; the same seed replays the same feed [default: 1]")
         ->type_name("N");
 
@@ -117,9 +118,8 @@ command parse_command_line(int argc, const char* const* argv, const env_map& env
     s.listen = with_origin<endpoint>("sim --listen", [&] { return parse_endpoint(c.sim_listen); });
     s.symbols = with_origin<std::vector<std::string>>("sim --symbols", [&] { return parse_symbols(c.sim_symbols); });
     s.rate = with_origin<double>("sim --rate", [&] { return parse_rate(c.sim_rate); });
-    s.seed = with_origin<std::uint64_t>("sim --seed", [&] {
-      return parse_unsigned(c.sim_seed, 0, std::numeric_limits<std::uint64_t>::max());
-    });
+    s.seed = with_origin<std::uint64_t>(
+        "sim --seed", [&] { return parse_unsigned(c.sim_seed, 0, std::numeric_limits<std::uint64_t>::max()); });
     return s;
   }
   if (c.decode->parsed()) return decode_command{c.decode_exchange, c.decode_file};

@@ -19,10 +19,10 @@ struct run_command {
 
 // Run the exchange simulator.
 struct sim_command {
-  endpoint listen;                                     // required
+  endpoint listen;                                         // required
   std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT"};  // instruments it serves
-  double rate = 1000;                                  // messages per second, all streams (0: paused)
-  std::uint64_t seed = 1;                              // random seed: the same seed gives the same feed
+  double rate = 1000;                                      // messages per second, all streams (0: paused)
+  std::uint64_t seed = 1;                                  // random seed: the same seed gives the same feed
 };
 
 // Decode recorded exchange messages (one per line) into normalized events as JSON.

@@ -10,11 +10,9 @@
 #include <limits>
 #include <thread>
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <toml.hpp>
-
+#include <unistd.h>
 
 namespace mdfan::app {
 
@@ -185,8 +183,7 @@ std::string masked_url(std::string_view url) {
 redis_url_parts parse_redis_url(std::string_view text) {
   const auto shown = in_quotes(masked_url(text));
   auto bad = [&](std::string_view why) {
-    fail(fmt::format("{} is not a redis:// URL ({}; expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB])", shown,
-                     why));
+    fail(fmt::format("{} is not a redis:// URL ({}; expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB])", shown, why));
   };
   if (text.substr(0, 9) == "rediss://") fail(fmt::format("{}: TLS (rediss://) is not supported yet", shown));
   if (text.substr(0, 8) != "redis://") bad("the scheme must be redis://");
@@ -317,10 +314,13 @@ const std::vector<setting_def>& defs() {
       // General
       {"role", "--role", "MDFAN_ROLE", "ROLE", "what this instance does: host, executor or hybrid", kind::text,
        [](app_config& c, std::string_view v) {
-         if (v == "host") c.role = instance_role::host;
-         else if (v == "executor") c.role = instance_role::executor;
-         else if (v == "hybrid") c.role = instance_role::hybrid;
-         else fail(fmt::format("{} is not a role (host, executor, hybrid)", in_quotes(v)));
+         for (auto r : {instance_role::host, instance_role::executor, instance_role::hybrid}) {
+           if (v == to_string(r)) {
+             c.role = r;
+             return;
+           }
+         }
+         fail(fmt::format("{} is not a role (host, executor, hybrid)", in_quotes(v)));
        },
        [](const app_config& c) { return std::string(to_string(c.role)); }},
       {"log_level", "--log-level", "MDFAN_LOG_LEVEL", "LEVEL",
@@ -394,9 +394,10 @@ const std::vector<setting_def>& defs() {
       {"redis.port", "--redis-port", "REDIS_PORT", "PORT", "Redis port", kind::integer,
        [](app_config& c, std::string_view v) {
          if (v.substr(0, 6) == "tcp://") {
-           fail(fmt::format("{} is not a port number (Kubernetes and Docker links set REDIS_PORT like this for a "
-                            "service named redis; REDIS_URL with a port, or --redis-port, wins over it)",
-                            in_quotes(v)));
+           fail(
+               fmt::format("{} is not a port number (Kubernetes and Docker links set REDIS_PORT like this for a "
+                           "service named redis; REDIS_URL with a port, or --redis-port, wins over it)",
+                           in_quotes(v)));
          }
          c.redis.port = parse_port(v);
        },
@@ -414,8 +415,8 @@ const std::vector<setting_def>& defs() {
          c.redis.db = static_cast<unsigned>(parse_unsigned(v, 0, 999999999));
        },
        [](const app_config& c) { return std::to_string(c.redis.db); }},
-      {"redis.key_prefix", "--redis-key-prefix", "REDIS_KEY_PREFIX", "PREFIX",
-       "prefix of every Redis channel and key", kind::text,
+      {"redis.key_prefix", "--redis-key-prefix", "REDIS_KEY_PREFIX", "PREFIX", "prefix of every Redis channel and key",
+       kind::text,
        [](app_config& c, std::string_view v) {
          if (std::any_of(v.begin(), v.end(), [](char ch) { return static_cast<unsigned char>(ch) <= ' '; })) {
            fail(fmt::format("{} contains a space or control character", in_quotes(v)));
@@ -426,9 +427,11 @@ const std::vector<setting_def>& defs() {
       {"redis.mode", "--redis-mode", "REDIS_MODE", "MODE", "Redis deployment: single (sentinel, cluster: not yet)",
        kind::text,
        [](app_config& c, std::string_view v) {
-         if (v == "single") c.redis.mode = redis_mode::single;
-         else if (v == "sentinel" || v == "cluster") fail(fmt::format("{} is not supported yet (only single is)", in_quotes(v)));
-         else fail(fmt::format("{} is not a Redis mode (single, sentinel, cluster)", in_quotes(v)));
+         if (v == "sentinel" || v == "cluster") {
+           fail(fmt::format("{} is not supported yet (only single is)", in_quotes(v)));
+         }
+         if (v != "single") fail(fmt::format("{} is not a Redis mode (single, sentinel, cluster)", in_quotes(v)));
+         c.redis.mode = redis_mode::single;
        },
        [](const app_config& c) { return std::string(to_string(c.redis.mode)); }},
 
@@ -446,8 +449,8 @@ const std::vector<setting_def>& defs() {
          c.exchange.name = id;
        },
        [](const app_config& c) { return std::string(to_string(c.exchange.name)); }},
-      {"exchange.symbols", "--symbols", "MDFAN_SYMBOLS", "LIST", "instruments, in the exchange's spelling",
-       kind::list, [](app_config& c, std::string_view v) { c.exchange.symbols = parse_symbols(v); },
+      {"exchange.symbols", "--symbols", "MDFAN_SYMBOLS", "LIST", "instruments, in the exchange's spelling", kind::list,
+       [](app_config& c, std::string_view v) { c.exchange.symbols = parse_symbols(v); },
        [](const app_config& c) { return show_list(c.exchange.symbols); }},
       {"exchange.ws_url", "--exchange-ws-url", "MDFAN_EXCHANGE_WS_URL", "URL",
        "exchange market-data WebSocket base URL", kind::text,
@@ -472,7 +475,8 @@ const std::vector<setting_def>& defs() {
            if (!parse_event_type(item, t)) {
              fail(fmt::format("{} is not a channel (ticker, trade, book, candle)", in_quotes(item)));
            }
-           if (std::find(out.begin(), out.end(), t) != out.end()) fail(fmt::format("{} is listed twice", in_quotes(item)));
+           if (std::find(out.begin(), out.end(), t) != out.end())
+             fail(fmt::format("{} is listed twice", in_quotes(item)));
            out.push_back(t);
          }
          c.exchange.channels = std::move(out);
@@ -577,10 +581,10 @@ std::map<std::string, std::string> read_toml(const std::string& path, const std:
   const auto& top = root.as_table();
   for (const auto& name : sorted_keys(top)) {
     const auto& v = top.at(name);
-    bool section = v.is_table() && std::any_of(defs().begin(), defs().end(), [&](const setting_def& d) {
-                     return d.key.size() > name.size() && d.key.substr(0, name.size()) == name &&
-                            d.key[name.size()] == '.';
-                   });
+    bool section =
+        v.is_table() && std::any_of(defs().begin(), defs().end(), [&](const setting_def& d) {
+          return d.key.size() > name.size() && d.key.substr(0, name.size()) == name && d.key[name.size()] == '.';
+        });
     if (!section) {
       take(name, v);
       continue;
@@ -625,8 +629,8 @@ std::vector<std::string> parse_symbols(std::string_view text) {
   for (auto item : split_list(text)) {
     std::string sym;
     for (char c : item) {
-      bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                c == '_' || c == '/' || c == '.';
+      bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                c == '/' || c == '.';
       if (!ok) fail(fmt::format("{} is not a symbol (letters, digits, '-', '_', '/', '.')", in_quotes(item)));
       sym += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
     }
@@ -642,7 +646,8 @@ std::uint64_t parse_unsigned(std::string_view text, std::uint64_t min, std::uint
   if (!digits_only(text) || p != text.data() + text.size()) {
     fail(fmt::format("{} is not a whole number (0 or more)", in_quotes(text)));
   }
-  if (ec != std::errc() || v < min || v > max) fail(fmt::format("{} is out of range ({}-{})", in_quotes(text), min, max));
+  if (ec != std::errc() || v < min || v > max)
+    fail(fmt::format("{} is out of range ({}-{})", in_quotes(text), min, max));
   return v;
 }
 

@@ -9,7 +9,6 @@
 #include <variant>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "adapters/decode.hpp"
 #include "adapters/sim/binance_sim.hpp"
@@ -28,11 +27,6 @@ struct overloaded : F... {
 };
 template <typename... F>
 overloaded(F...) -> overloaded<F...>;
-
-int run(const run_command& cmd) {
-  spdlog::set_level(cmd.config.log_level);
-  return run_instance(cmd.config);
-}
 
 int sim(const sim_command& cmd) {
   mdfan::sim::sim_config cfg;
@@ -70,7 +64,7 @@ int main(int argc, char** argv) {
   }
   try {
     return std::visit(overloaded{
-                          [](const run_command& c) { return run(c); },
+                          [](const run_command& c) { return run_instance(c.config); },
                           [](const sim_command& c) { return sim(c); },
                           [](const decode_command& c) { return decode(c); },
                           [](const print_command& c) {
@@ -79,8 +73,12 @@ int main(int argc, char** argv) {
                           },
                       },
                       cmd);
+  } catch (const config_error& e) {
+    // A setting found unusable while starting (e.g. an exchange without an adapter).
+    fmt::print(stderr, "error: {}\n", e.what());
+    return exit_usage;
   } catch (const std::exception& e) {
-    // Start-up failures (e.g. the listen address is taken); nothing throws once running.
+    // Other start-up failures (e.g. the listen address is taken); nothing throws once running.
     fmt::print(stderr, "error: {}\n", e.what());
     return exit_failure;
   }

@@ -1,5 +1,7 @@
 // Configuration loading: defaults, TOML file, environment and flags, their precedence, and the messages
 // bad values produce. Everything runs in-process through parse_command_line / load_config.
+#include "app/config.hpp"
+
 #include <fstream>
 #include <map>
 #include <string>
@@ -9,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include "app/commands.hpp"
-#include "app/config.hpp"
 #include "support/process.hpp"
 
 namespace mdfan::app {
@@ -172,16 +173,16 @@ max_pending = 10
                     {"MDFAN_LISTEN", "0.0.0.0:9001"},
                     {"MDFAN_SYMBOLS", "xrpusdt, adausdt"}};
   auto cfg = load({"--config", file, "--role", "hybrid", "--redis-port", "7003"}, env);
-  EXPECT_EQ(cfg.role, instance_role::hybrid);                             // flag
-  EXPECT_EQ(cfg.redis.port, 7003);                                        // flag
-  EXPECT_EQ(cfg.server.listen, (endpoint{"0.0.0.0", 9001}));              // env
+  EXPECT_EQ(cfg.role, instance_role::hybrid);                                         // flag
+  EXPECT_EQ(cfg.redis.port, 7003);                                                    // flag
+  EXPECT_EQ(cfg.server.listen, (endpoint{"0.0.0.0", 9001}));                          // env
   EXPECT_EQ(cfg.exchange.symbols, (std::vector<std::string>{"XRPUSDT", "ADAUSDT"}));  // env, upper-cased
-  EXPECT_EQ(cfg.log_level, spdlog::level::debug);                         // file
-  EXPECT_EQ(cfg.server.max_clients, 5U);                                  // file
-  EXPECT_EQ(cfg.redis.key_prefix, "file:");                               // file
-  EXPECT_EQ(cfg.bridge.max_pending, 10U);                                 // file
-  EXPECT_EQ(cfg.redis.host, "127.0.0.1");                                 // default
-  EXPECT_EQ(cfg.book.snapshot_depth, 100U);                               // default
+  EXPECT_EQ(cfg.log_level, spdlog::level::debug);                                     // file
+  EXPECT_EQ(cfg.server.max_clients, 5U);                                              // file
+  EXPECT_EQ(cfg.redis.key_prefix, "file:");                                           // file
+  EXPECT_EQ(cfg.bridge.max_pending, 10U);                                             // file
+  EXPECT_EQ(cfg.redis.host, "127.0.0.1");                                             // default
+  EXPECT_EQ(cfg.book.snapshot_depth, 100U);                                           // default
   EXPECT_EQ(cfg.config_file, file);
 }
 
@@ -333,8 +334,8 @@ TEST(AppConfigRedisUrl, HigherLevelWins) {
 }
 
 TEST(AppConfigRedisUrl, PartsTheUrlLeavesOutComeFromSeparateSettings) {
-  auto cfg = load({}, {{"REDIS_URL", "redis://url-host"}, {"REDIS_PORT", "7100"}, {"REDIS_PASSWORD", "pw"},
-                       {"REDIS_DB", "3"}});
+  auto cfg = load(
+      {}, {{"REDIS_URL", "redis://url-host"}, {"REDIS_PORT", "7100"}, {"REDIS_PASSWORD", "pw"}, {"REDIS_DB", "3"}});
   EXPECT_EQ(cfg.redis.host, "url-host");
   EXPECT_EQ(cfg.redis.port, 7100);
   EXPECT_EQ(cfg.redis.password, "pw");
@@ -355,8 +356,8 @@ TEST(AppConfigRedisUrl, KubernetesServiceVariablesDoNoHarmWhenOverridden) {
 }
 
 TEST(AppConfigRedisUrl, BadUrlsAreRejectedWithoutShowingThePassword) {
-  for (const char* url : {"http://host:6379", "redis://", "redis://host:99999", "redis://host/x",
-                          "redis://host?db=1", "redis://:hunter2@host:abc"}) {
+  for (const char* url : {"http://host:6379", "redis://", "redis://host:99999", "redis://host/x", "redis://host?db=1",
+                          "redis://:hunter2@host:abc"}) {
     SCOPED_TRACE(url);
     auto msg = error_of({}, {{"REDIS_URL", url}});
     EXPECT_NE(msg.find("REDIS_URL (environment)"), std::string::npos) << msg;
@@ -487,12 +488,33 @@ TEST(CommandLine, HelpListsEveryOptionWithItsDefault) {
               std::string::npos);
   }
   // The options the operators' guide names, spelled out.
-  for (const char* want :
-       {"--role", "--config", "--redis-url", "--listen", "--exchange", "--symbols", "--exchange-ws-url",
-        "--exchange-rest-url", "--version", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DB",
-        "REDIS_KEY_PREFIX", "REDIS_MODE", "MDFAN_ROLE", "MDFAN_CONFIG", "[default: 127.0.0.1:8080]",
-        "[default: BTCUSDT,ETHUSDT]", "[default: wss://stream.binance.com:9443]", "[default: 64KiB]",
-        "[default: 16MiB]", "[default: 100000]", "sim", "decode", "flag > environment > file > default"}) {
+  for (const char* want : {"--role",
+                           "--config",
+                           "--redis-url",
+                           "--listen",
+                           "--exchange",
+                           "--symbols",
+                           "--exchange-ws-url",
+                           "--exchange-rest-url",
+                           "--version",
+                           "REDIS_URL",
+                           "REDIS_HOST",
+                           "REDIS_PORT",
+                           "REDIS_PASSWORD",
+                           "REDIS_DB",
+                           "REDIS_KEY_PREFIX",
+                           "REDIS_MODE",
+                           "MDFAN_ROLE",
+                           "MDFAN_CONFIG",
+                           "[default: 127.0.0.1:8080]",
+                           "[default: BTCUSDT,ETHUSDT]",
+                           "[default: wss://stream.binance.com:9443]",
+                           "[default: 64KiB]",
+                           "[default: 16MiB]",
+                           "[default: 100000]",
+                           "sim",
+                           "decode",
+                           "flag > environment > file > default"}) {
     EXPECT_NE(help.find(want), std::string::npos) << want;
   }
 }

@@ -1,12 +1,7 @@
 // binance_adapter end to end over loopback: a fake Binance (combined-stream WebSocket + REST depth
 // snapshots) in this process, the real feed::ws_client and feed::http_get in between.
-#include <gtest/gtest.h>
-#include <poll.h>
+#include "adapters/binance/adapter.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
@@ -16,7 +11,13 @@
 #include <mutex>
 #include <thread>
 
-#include "adapters/binance/adapter.hpp"
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <gtest/gtest.h>
+#include <poll.h>
+
 #include "core/metrics.hpp"
 
 namespace mdfan::adapters {
@@ -255,7 +256,8 @@ TEST(BinanceAdapter, EndToEndOverLoopback) {
   cfg.rest_backoff = {20ms, 100ms, 2.0};
   cfg.rest_timeout = 2s;
   {
-    binance_adapter adapter(ioc.get_executor(), cfg, [&](event&& e) { got.add(std::move(e)); }, nullptr, metrics);
+    binance_adapter adapter(
+        ioc.get_executor(), cfg, [&](event&& e) { got.add(std::move(e)); }, nullptr, metrics);
     EXPECT_EQ(adapter.connection_count(), 1u);
     adapter.start();
     ASSERT_TRUE(wait_for([&] { return ex.connected(); }));
@@ -367,7 +369,8 @@ TEST(BinanceAdapter, ServerShutdownReconnects) {
   cfg.channels = {"trade"};
   cfg.ws_backoff = {20ms, 100ms, 2.0};
   {
-    binance_adapter adapter(ioc.get_executor(), cfg, [&](event&& e) { got.add(std::move(e)); }, nullptr, metrics);
+    binance_adapter adapter(
+        ioc.get_executor(), cfg, [&](event&& e) { got.add(std::move(e)); }, nullptr, metrics);
     adapter.start();
     ASSERT_TRUE(wait_for([&] { return ex.connected(); }));
     ex.send(R"({"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1770123456789}})");

@@ -1,10 +1,11 @@
 // binance_book_sync: the documented Binance Spot local-book algorithm, driven without sockets.
-#include <gtest/gtest.h>
+#include "adapters/binance/book_sync.hpp"
 
 #include <map>
 #include <random>
 
-#include "adapters/binance/book_sync.hpp"
+#include <gtest/gtest.h>
+
 #include "adapters/binance/parser.hpp"
 #include "binance/test_util.hpp"
 
@@ -71,12 +72,13 @@ TEST(BinanceBookSync, NoBookEventWhileUnsynced) {
 
 TEST(BinanceBookSync, BufferedDiffsBeforeSnapshotAreDiscardedAndBridgingOneApplied) {
   fixture f;
-  f.sync.on_diff(diff(100, 105, {{"5", "5"}}), 1);                  // u <= lastUpdateId: discarded
-  f.sync.on_diff(diff(106, 110, {{"10", "2"}, {"8", "0"}}), 2);     // bridges 107: applied
+  f.sync.on_diff(diff(100, 105, {{"5", "5"}}), 1);                   // u <= lastUpdateId: discarded
+  f.sync.on_diff(diff(106, 110, {{"10", "2"}, {"8", "0"}}), 2);      // bridges 107: applied
   f.sync.on_diff(diff(111, 115, {{"9.5", "3"}}, {{"11", "0"}}), 3);  // continues: applied
   EXPECT_TRUE(f.events.empty());
 
-  const auto a = f.sync.on_snapshot(snapshot(107, {{"10", "1"}, {"9", "1"}, {"8", "1"}}, {{"11", "1"}, {"12", "1"}}), 4);
+  const auto a =
+      f.sync.on_snapshot(snapshot(107, {{"10", "1"}, {"9", "1"}, {"8", "1"}}, {{"11", "1"}, {"12", "1"}}), 4);
   EXPECT_EQ(a, action::none);
   ASSERT_TRUE(f.sync.synced());
   EXPECT_EQ(f.sync.stats().stale_dropped, 1u);
@@ -368,7 +370,7 @@ TEST(BinanceBookSync, FailedFetchIsAskedAgain) {
 TEST(BinanceBookSync, InFlightSnapshotSurvivesReconnect) {
   fixture f;
   EXPECT_EQ(f.sync.on_diff(diff(100, 105), 1), action::fetch_snapshot);
-  f.sync.reset();  // connection lost while the fetch is in flight
+  f.sync.reset();                                              // connection lost while the fetch is in flight
   EXPECT_EQ(f.sync.on_diff(diff(300, 305), 2), action::none);  // the fetch in flight will be checked
   EXPECT_EQ(f.sync.on_snapshot(snapshot(104, {{"1", "1"}}, {{"2", "1"}}), 3), action::fetch_snapshot);  // too old
   EXPECT_EQ(f.sync.on_snapshot(snapshot(302, {{"1", "1"}}, {{"2", "1"}}), 4), action::none);
@@ -442,7 +444,7 @@ TEST(BinanceBookSync, RandomFeedKeepsConsumerBookExact) {
   };
   for (std::size_t i = 0; i < stream.size(); ++i) {
     delivered_up_to = stream[i].last_update_id;
-    if (chance(0.01)) continue;                                    // lost
+    if (chance(0.01)) continue;                                                     // lost
     if (i > 0 && chance(0.02)) sync.on_diff(binance_depth_diff(stream[i - 1]), 0);  // repeated
     if (sync.on_diff(binance_depth_diff(stream[i]), 0) == action::fetch_snapshot) snapshot_in = pick(0, 4);
     if (snapshot_in == 0) {

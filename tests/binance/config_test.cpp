@@ -1,11 +1,10 @@
 // Binance adapter configuration: validation, stream names, connection split, REST URLs.
-#include <gtest/gtest.h>
-
-#include <fmt/format.h>
+#include "adapters/binance/config.hpp"
 
 #include <set>
 
-#include "adapters/binance/config.hpp"
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 
 namespace mdfan::adapters {
 namespace {
@@ -34,17 +33,32 @@ TEST(BinanceConfig, RejectsBadValuesNamingTheSetting) {
       {[](auto& c) { c.symbols = {"BTC/USDT"}; }, "binance.symbols"},
       {[](auto& c) { c.ws_url = "https://x"; }, "binance.ws_url"},
       {[](auto& c) { c.rest_url = "wss://x"; }, "binance.rest_url"},
-      {[](auto& c) { c.channels = {"trade", "depth7"}; }, "unknown channel 'depth7'"},
+      {[](auto& c) {
+         c.channels = {"trade", "depth7"};
+       },
+       "unknown channel 'depth7'"},
       {[](auto& c) { c.channels = {"kline_2m"}; }, "unknown channel 'kline_2m'"},
-      {[](auto& c) { c.channels = {"trade", "trade"}; }, "listed twice"},
-      {[](auto& c) { c.channels = {"depth", "depth5"}; }, "choose one"},
-      {[](auto& c) { c.channels = {"depth", "depth@100ms"}; }, "choose one"},
+      {[](auto& c) {
+         c.channels = {"trade", "trade"};
+       },
+       "listed twice"},
+      {[](auto& c) {
+         c.channels = {"depth", "depth5"};
+       },
+       "choose one"},
+      {[](auto& c) {
+         c.channels = {"depth", "depth@100ms"};
+       },
+       "choose one"},
       {[](auto& c) { c.channels.clear(); }, "binance.channels"},
       {[](auto& c) { c.depth_limit = 0; }, "binance.depth_limit"},
       {[](auto& c) { c.depth_limit = 5001; }, "binance.depth_limit"},
       {[](auto& c) { c.max_streams_per_connection = 2000; }, "binance.max_streams_per_connection"},
       {[](auto& c) { c.rest_weight_per_minute = 10; }, "binance.rest_weight_per_minute"},
-      {[](auto& c) { c.symbol_overrides = {{"BTCUSDT", "BTCUSDT"}}; }, "binance.symbol_overrides"},
+      {[](auto& c) {
+         c.symbol_overrides = {{"BTCUSDT", "BTCUSDT"}};
+       },
+       "binance.symbol_overrides"},
   };
   for (const auto& tc : cases) {
     auto c = with_symbols({"BTCUSDT"});
@@ -83,7 +97,7 @@ TEST(BinanceConfig, SplitsAt1024StreamsPerConnectionKeepingSymbolsWhole) {
   for (int i = 0; i < 300; ++i) c.symbols.push_back(fmt::format("S{:03}USDT", i));
   c.max_url_length = 1 << 20;  // only the stream limit applies here
   const auto plans = plan_connections(c);
-  ASSERT_EQ(plans.size(), 2u);  // 1500 streams
+  ASSERT_EQ(plans.size(), 2u);                // 1500 streams
   EXPECT_EQ(plans[0].streams.size(), 1020u);  // 204 symbols x 5: the 205th would exceed 1024
   EXPECT_EQ(plans[1].streams.size(), 480u);
   std::set<std::string> seen;

@@ -1,9 +1,10 @@
 // `mdfan decode` (run_decode): recorded lines in, normalized JSON lines out.
-#include <gtest/gtest.h>
+#include "adapters/decode.hpp"
 
 #include <sstream>
 
-#include "adapters/decode.hpp"
+#include <gtest/gtest.h>
+
 #include "binance/test_util.hpp"
 #include "core/codec.hpp"
 
@@ -35,12 +36,12 @@ std::string line(const char* fixture) { return minify(read_binance_fixture(fixtu
 TEST(BinanceDecode, EveryFixtureDecodesOrIsControlTraffic) {
   std::string input;
   // Data messages first (one output line each), then control traffic (no output).
-  for (const char* f : {"trade.json", "aggTrade.json", "ticker_24hr.json", "miniTicker.json", "bookTicker.json",
-                        "kline_1m.json", "depth_diff_update.json", "depth5_partial.json", "rest_depth_snapshot.json",
-                        "serverShutdown_raw.json", "combined_stream_wrapper_serverShutdown.json",
-                        "subscribe_request.json", "subscribe_response.json", "unsubscribe_request.json",
-                        "unsubscribe_response.json", "list_subscriptions_request.json",
-                        "list_subscriptions_response.json", "set_property_combined_request.json"})
+  for (const char* f :
+       {"trade.json", "aggTrade.json", "ticker_24hr.json", "miniTicker.json", "bookTicker.json", "kline_1m.json",
+        "depth_diff_update.json", "depth5_partial.json", "rest_depth_snapshot.json", "serverShutdown_raw.json",
+        "combined_stream_wrapper_serverShutdown.json", "subscribe_request.json", "subscribe_response.json",
+        "unsubscribe_request.json", "unsubscribe_response.json", "list_subscriptions_request.json",
+        "list_subscriptions_response.json", "set_property_combined_request.json"})
     input += line(f);
   const auto r = decode("binance", input);
   EXPECT_EQ(r.status, 0);
@@ -60,9 +61,10 @@ TEST(BinanceDecode, EveryFixtureDecodesOrIsControlTraffic) {
   EXPECT_EQ(r.out[0],
             R"({"type":"trade","exchange":"binance","instrument":"BNB-BTC","symbol":"BNBBTC","ts":1672515782136000000,)"
             R"("recv":0,"seq":12345,"id":"12345","price":"0.001","size":"100","side":"sell"})");
-  EXPECT_EQ(r.out[6],
-            R"({"type":"book","exchange":"binance","instrument":"BNB-BTC","symbol":"BNBBTC","ts":1672515782136000000,)"
-            R"("recv":0,"seq":160,"snapshot":false,"first_seq":157,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]})");
+  EXPECT_EQ(
+      r.out[6],
+      R"({"type":"book","exchange":"binance","instrument":"BNB-BTC","symbol":"BNBBTC","ts":1672515782136000000,)"
+      R"("recv":0,"seq":160,"snapshot":false,"first_seq":157,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]})");
   EXPECT_NE(r.out[8].find(R"("seq":1027024,"snapshot":true)"), std::string::npos) << r.out[8];
 }
 

@@ -1,10 +1,11 @@
 // The Binance parser on every recorded fixture (field by field), combined-stream forms, symbol
 // normalization and malformed input.
-#include <gtest/gtest.h>
+#include "adapters/binance/parser.hpp"
 
 #include <set>
 
-#include "adapters/binance/parser.hpp"
+#include <gtest/gtest.h>
+
 #include "adapters/binance/symbols.hpp"
 #include "binance/test_util.hpp"
 #include "core/codec.hpp"
@@ -80,8 +81,8 @@ TEST(BinanceParser, AggTrade) {
 }
 
 TEST(BinanceParser, TradeBuyerTakerIsBuy) {
-  const auto t = event_of<trade>(parse_ok(
-      R"({"e":"trade","E":1,"s":"BTCUSDT","t":7,"p":"43012.10","q":"0.00001234","T":2,"m":false,"M":true})"));
+  const auto t = event_of<trade>(
+      parse_ok(R"({"e":"trade","E":1,"s":"BTCUSDT","t":7,"p":"43012.10","q":"0.00001234","T":2,"m":false,"M":true})"));
   EXPECT_EQ(t.aggressor, side::buy);
   EXPECT_EQ(t.price.str(), "43012.10");
   EXPECT_EQ(t.size.str(), "0.00001234");
@@ -301,9 +302,12 @@ TEST(BinanceParser, CombinedFormMatchesRaw) {
   struct {
     const char* file;
     const char* stream;
-  } cases[] = {{"trade.json", "bnbbtc@trade"},         {"aggTrade.json", "bnbbtc@aggTrade"},
-               {"ticker_24hr.json", "bnbbtc@ticker"},  {"miniTicker.json", "bnbbtc@miniTicker"},
-               {"bookTicker.json", "bnbusdt@bookTicker"}, {"kline_1m.json", "bnbbtc@kline_1m"}};
+  } cases[] = {{"trade.json", "bnbbtc@trade"},
+               {"aggTrade.json", "bnbbtc@aggTrade"},
+               {"ticker_24hr.json", "bnbbtc@ticker"},
+               {"miniTicker.json", "bnbbtc@miniTicker"},
+               {"bookTicker.json", "bnbusdt@bookTicker"},
+               {"kline_1m.json", "bnbbtc@kline_1m"}};
   for (const auto& c : cases) {
     const auto raw = parse_ok(read_binance_fixture(c.file));
     const auto comb = parse_ok(combined(c.stream, c.file));
@@ -315,8 +319,8 @@ TEST(BinanceParser, CombinedFormMatchesRaw) {
   ASSERT_TRUE(std::holds_alternative<binance_depth_diff>(d));
   EXPECT_EQ(std::get<binance_depth_diff>(d).last_update_id, 160u);
   // "data" before "stream" is fine too.
-  const auto rev = parse_ok(R"({"data":)" + minify(read_binance_fixture("depth5_partial.json")) +
-                            R"(,"stream":"ethusdt@depth10"})");
+  const auto rev =
+      parse_ok(R"({"data":)" + minify(read_binance_fixture("depth5_partial.json")) + R"(,"stream":"ethusdt@depth10"})");
   EXPECT_EQ(event_of<book_update>(rev).instrument, "ETH-USDT");
 }
 

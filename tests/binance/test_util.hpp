@@ -1,7 +1,5 @@
 #pragma once
 // Helpers shared by the Binance tests: fixtures, minification, level lists.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -10,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <simdjson.h>
 
 #include "mdfan/event.hpp"

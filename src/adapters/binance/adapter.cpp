@@ -1,15 +1,15 @@
 #include "adapters/binance/adapter.hpp"
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "adapters/binance/book_sync.hpp"
 #include "adapters/binance/parser.hpp"
@@ -103,8 +103,8 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
  public:
   binance_connection(net::any_io_executor ex, std::string name, binance_connection_plan plan,
                      std::shared_ptr<const binance_config> cfg, binance_symbols symbols, event_sink_fn sink,
-                     std::shared_ptr<spdlog::logger> log, metrics_registry& metrics,
-                     std::shared_ptr<adapter_metrics> m, std::shared_ptr<binance_rest_limiter> limiter)
+                     std::shared_ptr<spdlog::logger> log, metrics_registry& metrics, std::shared_ptr<adapter_metrics> m,
+                     std::shared_ptr<binance_rest_limiter> limiter)
       : strand_(net::make_strand(std::move(ex))),
         name_(std::move(name)),
         plan_(std::move(plan)),
@@ -116,8 +116,8 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
         m_(std::move(m)),
         limiter_(std::move(limiter)),
         parser_(symbols) {
-    const bool diff_depth = std::any_of(cfg_.channels.begin(), cfg_.channels.end(),
-                                        [](const auto& c) { return is_diff_depth_channel(c); });
+    const bool diff_depth =
+        std::any_of(cfg_.channels.begin(), cfg_.channels.end(), [](const auto& c) { return is_diff_depth_channel(c); });
     if (!diff_depth) return;
     binance_book_sync_config sync_cfg{cfg_.snapshot_depth, cfg_.max_buffered_diffs};
     for (const auto& sym : plan_.symbols) {
@@ -227,9 +227,7 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
 
   void on_control(const binance_control& c) {
     switch (c.what) {
-      case binance_control::kind::result:
-        log_->debug("{}: reply to request {}", name_, c.id);
-        break;
+      case binance_control::kind::result: log_->debug("{}: reply to request {}", name_, c.id); break;
       case binance_control::kind::error:
         log_->warn("{}: error reply (code {}, id {}): {}", name_, c.code, c.id, excerpt(c.message));
         break;
@@ -237,8 +235,7 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
         log_->info("{}: serverShutdown received; reconnecting now", name_);
         if (ws_) ws_->reconnect();
         break;
-      case binance_control::kind::request:
-        break;
+      case binance_control::kind::request: break;
     }
   }
 
@@ -248,8 +245,7 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
     const std::int64_t now = mono_ns();
     if (now - last_malformed_log_ns_ >= 1'000'000'000) {
       log_->warn("{}: malformed message ({}){}: {}", name_, err.reason,
-                 suppressed_ ? fmt::format(" [{} more since last report]", suppressed_) : std::string(),
-                 excerpt(msg));
+                 suppressed_ ? fmt::format(" [{} more since last report]", suppressed_) : std::string(), excerpt(msg));
       last_malformed_log_ns_ = now;
       suppressed_ = 0;
     } else {

@@ -90,8 +90,8 @@ class binance_book_sync {
   order_book book_;
   std::deque<binance_depth_diff> buffer_;
   std::optional<binance_depth_snapshot> snapshot_;  // fetched, waiting for a bridging diff
-  bool round_ = false;           // buffering since the last resync: first_u_ is valid
-  std::uint64_t first_u_ = 0;    // U of the first diff buffered in this round (the doc's step 1)
+  bool round_ = false;                              // buffering since the last resync: first_u_ is valid
+  std::uint64_t first_u_ = 0;                       // U of the first diff buffered in this round (the doc's step 1)
   bool fetch_pending_ = false;
   binance_book_sync_stats stats_;
 };

@@ -1,10 +1,10 @@
 #include "adapters/binance/config.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <array>
 #include <set>
+
+#include <fmt/format.h>
 
 namespace mdfan::adapters {
 namespace {
@@ -102,7 +102,8 @@ std::string validate(const binance_config& cfg) {
   if (diff_depth && partial_depth)
     return "binance.channels: a diff depth stream and a partial depth stream would both feed the book topic; "
            "choose one";
-  if (std::count_if(cfg.channels.begin(), cfg.channels.end(), [](const auto& c) { return is_diff_depth_channel(c); }) > 1)
+  if (std::count_if(cfg.channels.begin(), cfg.channels.end(), [](const auto& c) { return is_diff_depth_channel(c); }) >
+      1)
     return "binance.channels: choose one of depth and depth@100ms";
   if (cfg.depth_limit < 1 || cfg.depth_limit > 5000)
     return fmt::format("binance.depth_limit {} must be within 1..5000", cfg.depth_limit);

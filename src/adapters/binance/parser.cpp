@@ -1,10 +1,10 @@
 #include "adapters/binance/parser.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <array>
 #include <limits>
+
+#include <fmt/format.h>
 #include <simdjson.h>
 
 namespace mdfan::adapters {
@@ -32,9 +32,9 @@ struct table {
   std::array<jfield, 52> one{};  // 'A'..'Z', 'a'..'z'
   jfield stream, result, id, code, msg, method, last_update_id;
   std::vector<price_level> bid_levels, ask_levels;  // from "b"/"bids" and "a"/"asks" when arrays
-  bool has_data = false;                           // a "data" object was read into the data table
-  bool has_kline = false;                          // a "k" object was read into the kline table
-  bool used = false;                               // written since the last clear()
+  bool has_data = false;                            // a "data" object was read into the data table
+  bool has_kline = false;                           // a "k" object was read into the kline table
+  bool used = false;                                // written since the last clear()
 
   void clear() {
     if (!used) return;
@@ -172,8 +172,8 @@ struct binance_parser::impl {
           }
           decimal& d = n == 0 ? pl.price : pl.size;
           if (!decimal::parse(s, d) || is_negative(d))
-            return fail(fmt::format("level in '{}' has a bad {} '{}'", name, n == 0 ? "price" : "size",
-                                    s.substr(0, 40)));
+            return fail(
+                fmt::format("level in '{}' has a bad {} '{}'", name, n == 0 ? "price" : "size", s.substr(0, 40)));
         } else if (x.error()) {
           return fail_json(x.error());
         }
@@ -249,9 +249,7 @@ struct binance_parser::impl {
             if (!read_levels(v, t.ask_levels, key)) return false;
           }
           break;
-        case od::json_type::object:
-          f->type = jtype::object;
-          break;
+        case od::json_type::object: f->type = jtype::object; break;
       }
     }
     return true;
@@ -266,13 +264,15 @@ struct binance_parser::impl {
     if (auto ec = parser.iterate(buf, len, capacity).get(doc)) return fail_json(ec);
     od::object obj;
     if (auto ec = doc.get_object().get(obj)) {
-      if (ec == simdjson::INCORRECT_TYPE && other_json_value(std::string_view(buf, len))) return fail("not a JSON object");
+      if (ec == simdjson::INCORRECT_TYPE && other_json_value(std::string_view(buf, len)))
+        return fail("not a JSON object");
       if (ec == simdjson::INCORRECT_TYPE) return fail("not JSON");
       return fail_json(ec);
     }
     if (!collect(obj, top, 0)) return false;
     // Past the end of the document, current_location() reports OUT_OF_BOUNDS; anything else is trailing content.
-    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) return fail("trailing content after the JSON object");
+    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+      return fail("trailing content after the JSON object");
     return true;
   }
 
@@ -368,10 +368,10 @@ struct binance_parser::impl {
     std::int64_t ts = 0;
     if (!get_string(t, 's', sym) || !get_ms(t, 'E', ts) || !get_decimal(t, 'p', tk.change_24h) ||
         !get_decimal(t, 'c', tk.last_price) || !get_decimal(t, 'Q', tk.last_size, false) ||
-        !get_decimal(t, 'b', tk.bid_price) || !get_decimal(t, 'B', tk.bid_size) ||
-        !get_decimal(t, 'a', tk.ask_price) || !get_decimal(t, 'A', tk.ask_size) ||
-        !get_decimal(t, 'o', tk.open_24h) || !get_decimal(t, 'h', tk.high_24h) || !get_decimal(t, 'l', tk.low_24h) ||
-        !get_decimal(t, 'v', tk.volume_24h) || !get_decimal(t, 'q', tk.quote_volume_24h))
+        !get_decimal(t, 'b', tk.bid_price) || !get_decimal(t, 'B', tk.bid_size) || !get_decimal(t, 'a', tk.ask_price) ||
+        !get_decimal(t, 'A', tk.ask_size) || !get_decimal(t, 'o', tk.open_24h) || !get_decimal(t, 'h', tk.high_24h) ||
+        !get_decimal(t, 'l', tk.low_24h) || !get_decimal(t, 'v', tk.volume_24h) ||
+        !get_decimal(t, 'q', tk.quote_volume_24h))
       return false;
     header(tk, sym, ts, recv);
     out = event{std::move(tk)};
@@ -438,8 +438,8 @@ struct binance_parser::impl {
         !get_uint(t, 'u', d.last_update_id) || !get_levels(t, 'b', d.bids) || !get_levels(t, 'a', d.asks))
       return false;
     if (d.first_update_id > d.last_update_id)
-      return fail(fmt::format("depthUpdate: first update id U={} is after last u={}", d.first_update_id,
-                              d.last_update_id));
+      return fail(
+          fmt::format("depthUpdate: first update id U={} is after last u={}", d.first_update_id, d.last_update_id));
     d.symbol.assign(sym);
     d.instrument = symbols.normalize(sym);
     out = std::move(d);

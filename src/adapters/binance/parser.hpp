@@ -14,11 +14,11 @@ namespace mdfan::adapters {
 
 // A diff-depth message (`depthUpdate`): input for binance_book_sync, not an event by itself.
 struct binance_depth_diff {
-  std::string symbol;                 // native, "BNBBTC"
-  std::string instrument;             // normalized, "BNB-BTC"
-  std::int64_t event_time_ns = 0;     // E
-  std::uint64_t first_update_id = 0;  // U
-  std::uint64_t last_update_id = 0;   // u
+  std::string symbol;                   // native, "BNBBTC"
+  std::string instrument;               // normalized, "BNB-BTC"
+  std::int64_t event_time_ns = 0;       // E
+  std::uint64_t first_update_id = 0;    // U
+  std::uint64_t last_update_id = 0;     // u
   std::vector<price_level> bids, asks;  // as sent; size "0" removes the level
 };
 
@@ -38,7 +38,7 @@ struct binance_control {
     request,          // {"method":"SUBSCRIBE",...}: a client request (seen in recordings)
   };
   kind what = kind::result;
-  std::string id;       // request id as text ("1"); empty when null or absent
+  std::string id;  // request id as text ("1"); empty when null or absent
   std::int64_t code = 0;
   std::string message;  // error msg, or the request method
   std::int64_t event_time_ns = 0;
@@ -67,8 +67,7 @@ class binance_parser {
 
   // `msg` must be followed by at least 64 readable bytes (simdjson padding; ws_client guarantees it).
   // Every event gets header.receive_ts_ns = receive_ns.
-  bool parse_padded(std::string_view msg, std::int64_t receive_ns, binance_message& out,
-                    binance_parse_error& error);
+  bool parse_padded(std::string_view msg, std::int64_t receive_ns, binance_message& out, binance_parse_error& error);
   // Same, for a buffer without padding: copies it first.
   bool parse(std::string_view msg, std::int64_t receive_ns, binance_message& out, binance_parse_error& error);
 

@@ -9,10 +9,10 @@ namespace {
 // Quote assets of Binance Spot, longest first so that "BTCFDUSD" is not split as "BTCF-DUSD".
 // Deliberately absent: "AEUR" (would split "ADAEUR" as "AD-AEUR") and fiat codes that are also
 // common base suffixes. Anything missing is handled by an explicit override.
-constexpr std::array<std::string_view, 30> quotes{
-    "FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USDP", "USDS", "USD1", "IDRT", "BIDR",
-    "BVND",  "EURI", "DAI",  "BTC",  "ETH",  "BNB",  "XRP",  "TRX",  "EUR",  "GBP",
-    "AUD",   "TRY",  "BRL",  "RUB",  "UAH",  "NGN",  "ZAR",  "PLN",  "RON",  "ARS"};
+constexpr std::array<std::string_view, 30> quotes{"FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USDP", "USDS", "USD1",
+                                                  "IDRT",  "BIDR", "BVND", "EURI", "DAI",  "BTC",  "ETH",  "BNB",
+                                                  "XRP",   "TRX",  "EUR",  "GBP",  "AUD",  "TRY",  "BRL",  "RUB",
+                                                  "UAH",   "NGN",  "ZAR",  "PLN",  "RON",  "ARS"};
 
 std::string upper(std::string_view s) {
   std::string out(s);
