@@ -65,7 +65,7 @@ struct cli {
     for (std::size_t i = 0; i < table.size(); ++i) {
       const auto& s = table[i];
       auto desc = fmt::format("{} [default: {}] [env: {}] [file: {}]", s.help,
-                              s.default_text.empty() ? "empty" : s.default_text, s.env, s.key);
+                              s.default_text.empty() ? "none" : s.default_text, s.env, s.key);
       options.push_back(app.add_option(std::string(s.flag), values[i], desc)
                             ->type_name(std::string(s.value_name))
                             ->group(std::string(group_of(s.key)))

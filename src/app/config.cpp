@@ -74,13 +74,19 @@ bool valid_host(std::string_view h) {
   });
 }
 
-std::uint16_t parse_port(std::string_view text) {
+// 1-65535, digits only; nullopt otherwise.
+std::optional<std::uint16_t> port_number(std::string_view text) {
   unsigned v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (!digits_only(text) || ec != std::errc() || p != text.data() + text.size() || v < 1 || v > 65535) {
-    fail(fmt::format("{} is not a port number (1-65535)", in_quotes(text)));
-  }
+  if (!digits_only(text) || text.size() > 5) return std::nullopt;
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  if (v < 1 || v > 65535) return std::nullopt;
   return static_cast<std::uint16_t>(v);
+}
+
+std::uint16_t parse_port(std::string_view text) {
+  auto port = port_number(text);
+  if (!port) fail(fmt::format("{} is not a port number (1-65535)", in_quotes(text)));
+  return *port;
 }
 
 // "host[:port]" or "[v6]:port" into host and port text (empty when absent). False when malformed.
@@ -111,14 +117,7 @@ void check_url(std::string_view text, std::string_view scheme_a, std::string_vie
   auto rest = text.substr(sep + 3);
   auto authority = rest.substr(0, rest.find_first_of("/?#"));
   std::string_view host, port;
-  if (!split_host_port(authority, host, port)) bad();
-  if (!port.empty()) {
-    try {
-      parse_port(port);
-    } catch (const config_error&) {
-      bad();
-    }
-  }
+  if (!split_host_port(authority, host, port) || (!port.empty() && !port_number(port))) bad();
 }
 
 std::vector<std::string_view> split_list(std::string_view text) {
@@ -212,11 +211,8 @@ redis_url_parts parse_redis_url(std::string_view text) {
   if (!split_host_port(authority, host, port)) bad("bad host");
   parts.host = std::string(host);
   if (!port.empty()) {
-    if (!digits_only(port)) bad("bad port");
-    unsigned v = 0;
-    std::from_chars(port.data(), port.data() + port.size(), v);
-    if (v < 1 || v > 65535) bad("bad port");
-    parts.port = static_cast<std::uint16_t>(v);
+    parts.port = port_number(port);
+    if (!parts.port) bad("bad port");
   }
   if (!path.empty()) {
     if (!digits_only(path) || path.size() > 9) bad("the path must be a database number");
@@ -277,11 +273,7 @@ std::string show_size(std::size_t v) {
 
 std::string show_rate(double v) { return fmt::format("{}", v); }
 
-std::string show_list(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
+std::string show_list(const std::vector<std::string>& items) { return fmt::format("{}", fmt::join(items, ",")); }
 
 std::string show_channels(const std::vector<event_type>& items) {
   std::string out;

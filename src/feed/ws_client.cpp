@@ -307,7 +307,8 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     return {std::move(c), was_open};
   }
 
-  void fail(const conn_ptr& c, error_code ec, const char* what) {
+  // `c` by value: callers may pass conn_ itself, which detach() clears.
+  void fail(conn_ptr c, error_code ec, const char* what) {
     if (!c || c != conn_) return;
     const bool was_open = detach().second;
     beast::get_lowest_layer(c->ws).close();  // its pending operations complete with an error

@@ -484,7 +484,7 @@ TEST(CommandLine, HelpListsEveryOptionWithItsDefault) {
     EXPECT_NE(help.find(std::string(s.flag) + " "), std::string::npos);
     EXPECT_NE(help.find("[env: " + std::string(s.env) + "]"), std::string::npos);
     EXPECT_NE(help.find("[file: " + std::string(s.key) + "]"), std::string::npos);
-    EXPECT_NE(help.find("[default: " + (s.default_text.empty() ? std::string("empty") : s.default_text) + "]"),
+    EXPECT_NE(help.find("[default: " + (s.default_text.empty() ? std::string("none") : s.default_text) + "]"),
               std::string::npos);
   }
   // The options the operators' guide names, spelled out.

@@ -101,11 +101,11 @@ class binance_rest_limiter {
 // their handlers (which run on strands built over it) are serialized with ours.
 class binance_connection : public std::enable_shared_from_this<binance_connection> {
  public:
-  binance_connection(net::any_io_executor ex, std::string name, binance_connection_plan plan,
-                     std::shared_ptr<const binance_config> cfg, binance_symbols symbols, event_sink_fn sink,
+  binance_connection(const net::any_io_executor& ex, std::string name, binance_connection_plan plan,
+                     std::shared_ptr<const binance_config> cfg, const binance_symbols& symbols, event_sink_fn sink,
                      std::shared_ptr<spdlog::logger> log, metrics_registry& metrics, std::shared_ptr<adapter_metrics> m,
                      std::shared_ptr<binance_rest_limiter> limiter)
-      : strand_(net::make_strand(std::move(ex))),
+      : strand_(net::make_strand(ex)),
         name_(std::move(name)),
         plan_(std::move(plan)),
         cfg_holder_(std::move(cfg)),
@@ -289,11 +289,11 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
     log_->debug("{}: fetching {}", name_, b.url);
     feed::http_get(strand_, b.url, cfg_.rest_timeout,
                    [weak = weak_from_this(), pb = &b](error_code ec, unsigned status, std::string body) {
-                     if (auto self = weak.lock()) self->on_fetched(*pb, ec, status, std::move(body));
+                     if (auto self = weak.lock()) self->on_fetched(*pb, ec, status, body);
                    });
   }
 
-  void on_fetched(book& b, error_code ec, unsigned status, std::string body) {
+  void on_fetched(book& b, error_code ec, unsigned status, const std::string& body) {
     b.fetch_scheduled = false;
     if (stopped_) return;
     std::string why;
@@ -365,7 +365,7 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
   std::uint64_t suppressed_ = 0;
 };
 
-binance_adapter::binance_adapter(net::any_io_executor ex, binance_config cfg, event_sink_fn sink,
+binance_adapter::binance_adapter(const net::any_io_executor& ex, binance_config cfg, const event_sink_fn& sink,
                                  std::shared_ptr<spdlog::logger> log, metrics_registry& metrics) {
   if (auto why = validate(cfg); !why.empty()) throw std::invalid_argument(why);
   if (!log) log = spdlog::default_logger();
@@ -382,7 +382,11 @@ binance_adapter::binance_adapter(net::any_io_executor ex, binance_config cfg, ev
 }
 
 binance_adapter::~binance_adapter() {
-  if (started_ && !stopped_) stop();
+  if (!started_ || stopped_) return;
+  try {
+    stop();        // without waiting: connections finish closing on their strands
+  } catch (...) {  // allocation failure: nothing more can be done in a destructor
+  }
 }
 
 void binance_adapter::start() {

@@ -34,8 +34,8 @@ class binance_rest_limiter;
 class binance_adapter final : public exchange_adapter {
  public:
   // Throws std::invalid_argument when validate(cfg) fails. `log` may be null (spdlog's default).
-  binance_adapter(net::any_io_executor ex, binance_config cfg, event_sink_fn sink, std::shared_ptr<spdlog::logger> log,
-                  metrics_registry& metrics);
+  binance_adapter(const net::any_io_executor& ex, binance_config cfg, const event_sink_fn& sink,
+                  std::shared_ptr<spdlog::logger> log, metrics_registry& metrics);
   ~binance_adapter() override;
   binance_adapter(const binance_adapter&) = delete;
   binance_adapter& operator=(const binance_adapter&) = delete;
