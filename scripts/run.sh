@@ -34,6 +34,8 @@ port_open() {  # port_open HOST PORT: something accepts connections there
 }
 log() { printf 'run.sh: %s\n' "$*" >&2; }
 
+# Children run in their own sessions (setsid), so Ctrl-C reaches this script only and cleanup() stops
+# them in order: mdfan first (it drains its clients and Redis queue), then the simulator, then Redis.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mdfan-run.XXXXXX")
 REDIS_PID="" SIM_PID="" MDFAN_PID=""
 
@@ -78,7 +80,7 @@ wait_until() {  # wait_until SECONDS PID WHAT CMD...: poll CMD until it succeeds
 # 1. Redis
 if [ -z "${REDIS_URL:-}" ]; then
   redis_port=$(free_port)
-  redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$WORK" \
+  setsid redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$WORK" \
     --logfile "$WORK/redis.log" &
   REDIS_PID=$!
   wait_until 10 "$REDIS_PID" "redis-server" port_open 127.0.0.1 "$redis_port" || {
@@ -91,7 +93,7 @@ fi
 
 # 2. The exchange simulator
 sim_port=$(free_port)
-"$BIN" sim --listen "127.0.0.1:$sim_port" --symbols "$SYMBOLS" --rate "$SIM_RATE" >"$WORK/sim.log" 2>&1 &
+setsid "$BIN" sim --listen "127.0.0.1:$sim_port" --symbols "$SYMBOLS" --rate "$SIM_RATE" >"$WORK/sim.log" 2>&1 &
 SIM_PID=$!
 wait_until 10 "$SIM_PID" "mdfan sim" port_open 127.0.0.1 "$sim_port" || {
   cat "$WORK/sim.log" >&2
@@ -114,7 +116,8 @@ case "$listen_host" in
   *) connect_host=$listen_host ;;
 esac
 
-"$BIN" --role hybrid --listen "$MDFAN_LISTEN" --symbols "$SYMBOLS" \
+export MDFAN_LISTEN  # read by mdfan itself, so its errors name the variable
+setsid "$BIN" --role hybrid --symbols "$SYMBOLS" \
   --exchange-ws-url "ws://127.0.0.1:$sim_port" --exchange-rest-url "http://127.0.0.1:$sim_port" &
 MDFAN_PID=$!
 health() { curl -fs -o /dev/null --max-time 1 "http://$connect_host:$listen_port/health"; }

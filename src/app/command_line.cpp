@@ -53,8 +53,8 @@ struct cli {
 
   cli() {
     app.get_formatter()->column_width(40);
-    app.footer(std::string(footer_text));
     app.require_subcommand(0, 1);
+    app.set_help_flag("-h,--help", "print this help and exit");
     app.add_flag("-V,--version", version, "print the version and exit");
     config_opt = app.add_option("-c,--config", config_file,
                                 "TOML file with settings (sections [server], [redis], [exchange], [bridge], "
@@ -86,6 +86,8 @@ struct cli {
     decode->add_option("--exchange", decode_exchange, "exchange whose protocol the lines are in [default: binance]")
         ->type_name("NAME");
     decode->add_option("file", decode_file, "file to read [default: standard input]")->type_name("FILE");
+
+    app.footer(std::string(footer_text));  // after the subcommands, which would inherit it
   }
 };
 

@@ -52,7 +52,7 @@ env_map current_environment() {
 
 namespace {
 
-[[noreturn]] void fail(std::string message) { throw config_error(std::move(message)); }
+[[noreturn]] void fail(const std::string& message) { throw config_error(message); }
 
 std::string in_quotes(std::string_view s) { return fmt::format("\"{}\"", s); }
 
@@ -536,7 +536,8 @@ std::string toml_text(const setting_def& d, const toml::value& v, const std::str
         std::string out;
         for (const auto& item : v.as_array()) {
           if (!item.is_string()) return expected("an array of strings");
-          out += (out.empty() ? "" : ",") + item.as_string().str;
+          if (!out.empty()) out += ',';
+          out += item.as_string().str;
         }
         return out;
       }
@@ -548,6 +549,7 @@ std::string toml_text(const setting_def& d, const toml::value& v, const std::str
 template <typename Map>
 std::vector<std::string> sorted_keys(const Map& m) {
   std::vector<std::string> keys;
+  keys.reserve(m.size());
   for (const auto& [k, v] : m) keys.push_back(k);
   std::sort(keys.begin(), keys.end());
   return keys;
@@ -582,7 +584,7 @@ std::map<std::string, std::string> read_toml(const std::string& path, const std:
       continue;
     }
     const auto& inner = v.as_table();
-    for (const auto& key : sorted_keys(inner)) take(name + "." + key, inner.at(key));
+    for (const auto& key : sorted_keys(inner)) take(fmt::format("{}.{}", name, key), inner.at(key));
   }
   return values;
 }
@@ -656,6 +658,7 @@ const std::vector<setting_info>& settings() {
   static const std::vector<setting_info> table = [] {
     const app_config defaults;
     std::vector<setting_info> out;
+    out.reserve(defs().size());
     for (const auto& d : defs()) out.push_back({d.key, d.flag, d.env, d.value_name, d.help, d.show(defaults)});
     return out;
   }();

@@ -81,7 +81,7 @@ struct server_settings {
   // Address and port to listen on. Default: 127.0.0.1:8080.
   endpoint listen{"127.0.0.1", 8080};
   // Largest client WebSocket message, in bytes. Default: 65536 (64 KiB).
-  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t max_frame_bytes = std::size_t{64} << 10;
   // Topic patterns one client may hold. Default: 1024.
   std::size_t max_subscriptions = 1024;
   // Messages one client may send per second. Default: 50.
@@ -89,7 +89,7 @@ struct server_settings {
   // Frames queued for one client before it counts as slow. Default: 16384.
   std::size_t session_queue_messages = 16384;
   // Bytes queued for one client before it counts as slow. Default: 16777216 (16 MiB).
-  std::size_t session_queue_bytes = 16 * 1024 * 1024;
+  std::size_t session_queue_bytes = std::size_t{16} << 20;
   // Concurrent connections (HTTP and WebSocket together). Default: 10000.
   std::size_t max_clients = 10000;
 

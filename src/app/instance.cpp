@@ -24,16 +24,6 @@
 namespace mdfan::app {
 namespace {
 
-std::string event_type_channel(event_type t) {
-  switch (t) {
-    case event_type::trade: return "trade";
-    case event_type::ticker: return "ticker";
-    case event_type::book: return "depth@100ms";
-    case event_type::candle: return "kline_1m";
-  }
-  return {};
-}
-
 std::unique_ptr<adapters::exchange_adapter> make_adapter(const app_config& cfg, net::any_io_executor ex,
                                                          manager& mgr, std::shared_ptr<spdlog::logger> log,
                                                          metrics_registry& metrics) {
@@ -44,11 +34,7 @@ std::unique_ptr<adapters::exchange_adapter> make_adapter(const app_config& cfg, 
   bc.ws_url = cfg.exchange.ws_url;
   bc.rest_url = cfg.exchange.rest_url;
   bc.symbols = cfg.exchange.symbols;
-  bc.channels.clear();
-  for (const auto t : cfg.exchange.channels) {
-    bc.channels.push_back(event_type_channel(t));
-    if (t == event_type::ticker) bc.channels.push_back("bookTicker");
-  }
+  bc.channels = adapters::binance_channels_for(cfg.exchange.channels);
   bc.snapshot_depth = cfg.book.snapshot_depth;
   return std::make_unique<adapters::binance_adapter>(
       ex, std::move(bc), [&mgr](event&& ev) { mgr.ingest_local(std::move(ev)); }, std::move(log), metrics);

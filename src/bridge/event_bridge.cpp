@@ -49,9 +49,9 @@ void push_channels(redis::request& req, std::string_view verb, const std::vector
 // Everything the bridge owns. Shared with its pending handlers, so it outlives the event_bridge facade
 // until they have run. Members below "strand only" are touched only on `strand`.
 struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
-  state(net::any_io_executor ex, bridge_config c, std::shared_ptr<spdlog::logger> l, metrics_registry& m,
+  state(const net::any_io_executor& ex, bridge_config c, std::shared_ptr<spdlog::logger> l, metrics_registry& m,
         remote_fn remote)
-      : strand(net::make_strand(std::move(ex))),
+      : strand(net::make_strand(ex)),
         cfg(std::move(c)),
         log(l ? std::move(l) : spdlog::default_logger()),
         on_remote(std::move(remote)),
@@ -535,10 +535,14 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
 
 event_bridge::event_bridge(net::any_io_executor ex, bridge_config cfg, std::shared_ptr<spdlog::logger> log,
                            metrics_registry& metrics, remote_fn on_remote)
-    : s_(std::make_shared<state>(std::move(ex), std::move(cfg), std::move(log), metrics, std::move(on_remote))) {}
+    : s_(std::make_shared<state>(ex, std::move(cfg), std::move(log), metrics, std::move(on_remote))) {}
 
 event_bridge::~event_bridge() {
-  net::post(s_->strand, [s = s_] { s->finish_stop(); });
+  try {
+    net::post(s_->strand, [s = s_] { s->finish_stop(); });
+  } catch (const std::exception& e) {
+    s_->log->error("bridge {}: cannot close on destruction: {}", s_->id, e.what());
+  }
 }
 
 void event_bridge::start() {

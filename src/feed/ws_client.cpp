@@ -334,7 +334,8 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
         log_->info("feed {}: closing", cfg_.name);
         // The closing handshake is bounded by the handshake timeout set on the stream.
         c->ws.async_close(websocket::close_code::normal,
-                          [c, done = std::move(done)](error_code) mutable {
+                          [self = this->shared_from_this(), c, done = std::move(done)](error_code ec) mutable {
+                            if (ec) self->log_->debug("feed {}: closing handshake: {}", self->cfg_.name, ec.message());
                             beast::get_lowest_layer(c->ws).close();
                             if (done) done();
                           });

@@ -10,7 +10,7 @@
 
 namespace mdfan::redis {
 namespace {
-constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t read_chunk = std::size_t{64} * 1024;
 }
 
 connection::connection(strand_type strand, redis_config cfg, options opts, std::shared_ptr<spdlog::logger> log)
@@ -67,7 +67,7 @@ void connection::begin_attempt() {
     });
   }
   resolver_.async_resolve(cfg_.host, std::to_string(cfg_.port),
-                          [self = shared_from_this(), g](const error_code& ec, tcp::resolver::results_type r) {
+                          [self = shared_from_this(), g](const error_code& ec, const tcp::resolver::results_type& r) {
                             self->on_resolve(g, ec, r);
                           });
 }

@@ -16,24 +16,29 @@
 namespace mdfan::app {
 namespace {
 
-command parse(std::vector<std::string> args, const env_map& env = {}) {
+// Calls f(argc, argv) with argv = "mdfan" followed by `args`.
+template <typename F>
+auto with_argv(std::vector<std::string> args, F&& f) {
   args.insert(args.begin(), "mdfan");
   std::vector<const char*> argv;
+  argv.reserve(args.size());
   for (const auto& a : args) argv.push_back(a.c_str());
-  return parse_command_line(static_cast<int>(argv.size()), argv.data(), env);
+  return f(static_cast<int>(argv.size()), argv.data());
+}
+
+command parse(std::vector<std::string> args, const env_map& env = {}) {
+  return with_argv(std::move(args),
+                   [&](int argc, const char* const* argv) { return parse_command_line(argc, argv, env); });
 }
 
 app_config load(std::vector<std::string> args, const env_map& env = {}) {
-  args.insert(args.begin(), "mdfan");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  return load_config(static_cast<int>(argv.size()), argv.data(), env);
+  return with_argv(std::move(args), [&](int argc, const char* const* argv) { return load_config(argc, argv, env); });
 }
 
-// The config_error message of a load that must fail (empty when it does not fail).
+// The config_error message of a command line that must fail (empty when it does not fail).
 std::string error_of(std::vector<std::string> args, const env_map& env = {}) {
   try {
-    load(std::move(args), env);
+    parse(std::move(args), env);
   } catch (const config_error& e) {
     return e.what();
   }
@@ -559,22 +564,14 @@ TEST(CommandLine, Sim) {
 }
 
 TEST(CommandLine, SimErrors) {
-  auto error = [](std::vector<std::string> args) -> std::string {
-    try {
-      parse(std::move(args));
-    } catch (const config_error& e) {
-      return e.what();
-    }
-    return {};
-  };
-  EXPECT_NE(error({"sim"}).find("--listen"), std::string::npos);
-  EXPECT_NE(error({"sim", "--listen", "nonsense"}).find("sim --listen (command line): \"nonsense\""),
+  EXPECT_NE(error_of({"sim"}).find("--listen"), std::string::npos);
+  EXPECT_NE(error_of({"sim", "--listen", "nonsense"}).find("sim --listen (command line): \"nonsense\""),
             std::string::npos);
-  EXPECT_NE(error({"sim", "--listen", "127.0.0.1:1", "--rate", "x"}).find("sim --rate (command line)"),
+  EXPECT_NE(error_of({"sim", "--listen", "127.0.0.1:1", "--rate", "x"}).find("sim --rate (command line)"),
             std::string::npos);
-  EXPECT_NE(error({"sim", "--listen", "127.0.0.1:1", "--seed", "-1"}).find("sim --seed (command line)"),
+  EXPECT_NE(error_of({"sim", "--listen", "127.0.0.1:1", "--seed", "-1"}).find("sim --seed (command line)"),
             std::string::npos);
-  EXPECT_NE(error({"sim", "--listen", "127.0.0.1:1", "--symbols", ""}).find("sim --symbols (command line)"),
+  EXPECT_NE(error_of({"sim", "--listen", "127.0.0.1:1", "--symbols", ""}).find("sim --symbols (command line)"),
             std::string::npos);
 }
 

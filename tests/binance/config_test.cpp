@@ -71,6 +71,15 @@ TEST(BinanceConfig, RejectsBadValuesNamingTheSetting) {
   EXPECT_EQ(validate(ok), "");
 }
 
+TEST(BinanceConfig, ChannelsForEventTypes) {
+  EXPECT_EQ(binance_channels_for({event_type::ticker, event_type::trade, event_type::book}),
+            (std::vector<std::string>{"ticker", "bookTicker", "trade", "depth@100ms"}));
+  EXPECT_EQ(binance_channels_for({event_type::candle, event_type::candle}), (std::vector<std::string>{"kline_1m"}));
+  auto c = with_symbols({"BTCUSDT"});
+  c.channels = binance_channels_for({event_type::ticker, event_type::trade, event_type::book, event_type::candle});
+  EXPECT_EQ(validate(c), "");
+}
+
 TEST(BinanceConfig, StreamNamesAreLowercase) {
   EXPECT_EQ(stream_name("BTCUSDT", "depth@100ms"), "btcusdt@depth@100ms");
   EXPECT_EQ(stream_name("BNBBTC", "aggTrade"), "bnbbtc@aggTrade");

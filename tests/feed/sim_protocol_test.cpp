@@ -1,7 +1,10 @@
 // The simulator's Binance control protocol, without sockets.
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "adapters/sim/binance_protocol.hpp"
+#include "adapters/sim/ws_codec.hpp"
 
 namespace mdfan::sim {
 namespace {
@@ -98,6 +101,76 @@ TEST_F(sim_protocol, errors_change_nothing) {
   r = req(R"({"method":"SUBSCRIBE","params":["btcusdt@trade","ethusdt@trade"],"id":8})", 1);
   EXPECT_EQ(r.reply, R"({"error":{"code":2,"msg":"Invalid request: too many streams"},"id":8})");
   EXPECT_TRUE(subs_.streams.empty());
+}
+
+
+// --- WebSocket framing
+
+std::vector<std::uint8_t> masked(std::uint8_t b0, std::string_view payload, std::array<std::uint8_t, 4> key = {1, 2, 3, 4}) {
+  std::vector<std::uint8_t> f{b0};
+  if (payload.size() < 126) {
+    f.push_back(static_cast<std::uint8_t>(0x80 | payload.size()));
+  } else {
+    f.push_back(0x80 | 126);
+    f.push_back(static_cast<std::uint8_t>(payload.size() >> 8));
+    f.push_back(static_cast<std::uint8_t>(payload.size()));
+  }
+  f.insert(f.end(), key.begin(), key.end());
+  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(static_cast<std::uint8_t>(payload[i]) ^ key[i & 3]);
+  return f;
+}
+
+TEST(ws_codec, accept_key_matches_rfc6455) {
+  EXPECT_EQ(websocket_accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+TEST(ws_codec, server_frame_headers) {
+  std::uint8_t h[max_frame_header];
+  ASSERT_EQ(write_frame_header(ws_opcode::text, 5, h), 2u);
+  EXPECT_EQ(h[0], 0x81);
+  EXPECT_EQ(h[1], 5);
+  ASSERT_EQ(write_frame_header(ws_opcode::text, 300, h), 4u);
+  EXPECT_EQ(h[1], 126);
+  EXPECT_EQ((h[2] << 8) | h[3], 300);
+  ASSERT_EQ(write_frame_header(ws_opcode::ping, 0, h), 2u);
+  EXPECT_EQ(h[0], 0x89);
+  ASSERT_EQ(write_frame_header(ws_opcode::text, 70000, h), 10u);
+  EXPECT_EQ(h[1], 127);
+  EXPECT_EQ((h[7] << 16) | (h[8] << 8) | h[9], 70000);
+}
+
+TEST(ws_codec, parses_masked_client_frames) {
+  const std::string text(200, 'x');
+  auto f = masked(0x81, text);
+  for (std::size_t cut = 0; cut < f.size(); ++cut)  // every prefix is incomplete, never an error
+    ASSERT_EQ(parse_client_frame(f.data(), cut, 1024).status, frame_info::result::incomplete) << cut;
+  const auto r = parse_client_frame(f.data(), f.size(), 1024);
+  ASSERT_EQ(r.status, frame_info::result::ok);
+  EXPECT_EQ(r.op, ws_opcode::text);
+  EXPECT_TRUE(r.fin);
+  EXPECT_EQ(r.header_size, 8u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f.data() + r.header_size), r.payload_size), text);
+
+  auto ping = masked(0x89, "hi");
+  EXPECT_EQ(parse_client_frame(ping.data(), ping.size(), 1024).op, ws_opcode::ping);
+  auto part = masked(0x01, "part");  // not final
+  EXPECT_FALSE(parse_client_frame(part.data(), part.size(), 1024).fin);
+}
+
+TEST(ws_codec, rejects_bad_client_frames) {
+  std::vector<std::uint8_t> unmasked{0x81, 0x02, 'h', 'i'};
+  EXPECT_EQ(parse_client_frame(unmasked.data(), unmasked.size(), 1024).close_code, 1002);
+  auto big = masked(0x81, std::string(300, 'x'));
+  EXPECT_EQ(parse_client_frame(big.data(), big.size(), 100).close_code, 1009);
+  auto rsv = masked(0xc1, "x");  // RSV1: compression was not negotiated
+  EXPECT_EQ(parse_client_frame(rsv.data(), rsv.size(), 1024).status, frame_info::result::error);
+  auto long_ping = masked(0x89, std::string(126, 'p'));
+  EXPECT_EQ(parse_client_frame(long_ping.data(), long_ping.size(), 1024).close_code, 1002);
+  auto fragmented_ping = masked(0x09, "p");
+  EXPECT_EQ(parse_client_frame(fragmented_ping.data(), fragmented_ping.size(), 1024).status,
+            frame_info::result::error);
+  auto bad_op = masked(0x83, "x");
+  EXPECT_EQ(parse_client_frame(bad_op.data(), bad_op.size(), 1024).status, frame_info::result::error);
 }
 
 }  // namespace

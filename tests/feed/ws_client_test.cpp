@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 
@@ -19,8 +21,15 @@ namespace {
 using namespace std::chrono_literals;
 using test::wait_until;
 
+// Silent unless MDFAN_TEST_LOG is set (then debug output on stderr).
 std::shared_ptr<spdlog::logger> quiet() {
-  static auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  static auto log = [] {
+    if (!std::getenv("MDFAN_TEST_LOG"))
+      return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto l = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    l->set_level(spdlog::level::debug);
+    return l;
+  }();
   return log;
 }
 

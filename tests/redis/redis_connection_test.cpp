@@ -41,11 +41,11 @@ struct client {
   std::vector<std::string> pushes;
   std::atomic<int> ups{0}, downs{0};
 
-  client(redis_config cfg, bool subscriber, std::function<void(connection&)> on_up = {}) {
+  client(const redis_config& cfg, bool subscriber, std::function<void(connection&)> on_up = {}) {
     conn = std::make_shared<connection>(net::make_strand(io.ioc.get_executor()), cfg,
                                         connection::options{subscriber, subscriber ? "sub" : "cmd"},
                                         test::test_logger("redis-test"));
-    conn->set_state_handler([this, on_up](connection::state st) {
+    conn->set_state_handler([this, on_up = std::move(on_up)](connection::state st) {
       {
         std::lock_guard lock(mu);
         states.push_back(st);

@@ -417,3 +417,15 @@ TEST_F(server_fixture, start_fails_clearly_when_the_port_is_taken) {
     EXPECT_TRUE(contains(e.what(), "127.0.0.1:" + std::to_string(port))) << e.what();
   }
 }
+
+TEST_F(server_fixture, connections_beyond_max_clients_are_refused) {
+  auto cfg = test_config();
+  cfg.max_clients = 1;
+  start(cfg);
+  auto first = subscriber(R"("trade:*:*")");
+  ws_client second;
+  EXPECT_FALSE(second.connect(port, "/ws", 2s));
+  EXPECT_EQ(metrics.value("mdfan_server_rejected_connections_total"), 1);
+  const auto j = publish(make_trade("BTC-USDT", "still"));
+  EXPECT_EQ(first->read(5s).value_or(first->error()), j);
+}

@@ -288,7 +288,7 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
   void fetch(book& b) {
     log_->debug("{}: fetching {}", name_, b.url);
     feed::http_get(strand_, b.url, cfg_.rest_timeout,
-                   [weak = weak_from_this(), pb = &b](error_code ec, unsigned status, std::string body) {
+                   [weak = weak_from_this(), pb = &b](error_code ec, unsigned status, const std::string& body) {
                      if (auto self = weak.lock()) self->on_fetched(*pb, ec, status, body);
                    });
   }

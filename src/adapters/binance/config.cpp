@@ -72,6 +72,25 @@ binance_symbols make_symbols(const binance_config& cfg, std::vector<std::string>
   return symbols;
 }
 
+std::vector<std::string> binance_channels_for(const std::vector<event_type>& types) {
+  std::vector<std::string> out;
+  auto add = [&](const char* c) {
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.emplace_back(c);
+  };
+  for (const auto t : types) {
+    switch (t) {
+      case event_type::trade: add("trade"); break;
+      case event_type::ticker:
+        add("ticker");
+        add("bookTicker");
+        break;
+      case event_type::book: add("depth@100ms"); break;
+      case event_type::candle: add("kline_1m"); break;
+    }
+  }
+  return out;
+}
+
 std::string validate(const binance_config& cfg) {
   if (!cfg.ws_url.starts_with("ws://") && !cfg.ws_url.starts_with("wss://"))
     return fmt::format("binance.ws_url '{}' must start with ws:// or wss://", cfg.ws_url);

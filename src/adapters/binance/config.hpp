@@ -10,6 +10,7 @@
 
 #include "adapters/binance/symbols.hpp"
 #include "core/backoff.hpp"
+#include "mdfan/event.hpp"
 
 namespace mdfan::adapters {
 
@@ -44,6 +45,11 @@ struct binance_config {
   // A burst of resyncs (e.g. after a reconnect) is spread out instead of getting the IP banned.
   unsigned rest_weight_per_minute = 3000;
 };
+
+// The Binance channels carrying the given event types (the app's `exchange.channels`):
+// ticker -> ticker (24 h stats) + bookTicker (best bid/ask, real time), trade -> trade,
+// book -> depth@100ms (synced from REST snapshots), candle -> kline_1m.
+std::vector<std::string> binance_channels_for(const std::vector<event_type>& types);
 
 // Checks the configuration; returns an empty string when it is valid, else a reason naming the setting.
 std::string validate(const binance_config& cfg);

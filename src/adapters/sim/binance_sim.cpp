@@ -31,27 +31,36 @@ struct binance_sim::impl {
   // Pacing: message i is due at t0 + i / rate (sim time is message count, so this only sets the speed).
   std::int64_t t0_ns = 0;
   bool paused = false;
+  bool stopping = false;  // cancel() misses a timer that already expired: its handler checks this
 
+  // Generates what is due in turns of at most ~2 ms of messages, so the sessions' writes run between
+  // turns: an overloaded simulator slows down instead of starving its writers (which would look like
+  // slow clients). A backlog beyond 50 ms (a stall) is skipped rather than caught up in a burst.
   void pace() {
+    if (stopping) return;
     auto& feed = hub_->feed;
-    const auto now = mono_ns();
+    bool more = false;
     if (!paused && cfg.rate > 0) {
+      const auto now = mono_ns();
       const auto due = static_cast<std::uint64_t>(static_cast<double>(now - t0_ns) * cfg.rate / 1e9);
       if (due > feed.generated()) {
-        std::uint64_t n = due - feed.generated();
-        // Behind by more than 50 ms (a stall): skip the backlog rather than burst to catch up.
-        const auto cap = std::max<std::uint64_t>(1000, static_cast<std::uint64_t>(cfg.rate / 20));
-        if (n > cap) {
-          t0_ns += static_cast<std::int64_t>(static_cast<double>(n - cap) * 1e9 / cfg.rate);
-          n = cap;
+        std::uint64_t backlog = due - feed.generated();
+        const auto max_backlog = std::max<std::uint64_t>(1000, static_cast<std::uint64_t>(cfg.rate * 0.05));
+        if (backlog > max_backlog) {
+          t0_ns += static_cast<std::int64_t>(static_cast<double>(backlog - max_backlog) * 1e9 / cfg.rate);
+          backlog = max_backlog;
         }
-        feed.generate(n, *hub_);
+        const auto turn = std::max<std::uint64_t>(256, static_cast<std::uint64_t>(cfg.rate * 0.002));
+        feed.generate(std::min(backlog, turn), *hub_);
         hub_->stats.generated.store(feed.generated(), std::memory_order_relaxed);
+        more = backlog > turn;
       }
     }
-    // Wake when the next message is due: at least 1 ms apart, at most 50 ms (to notice resume quickly).
+    // Next turn: at once when behind, else when the next message is due (1 ms to 50 ms from now).
     std::int64_t wait_ns = 50'000'000;
-    if (!paused && cfg.rate > 0) {
+    if (more) {
+      wait_ns = 0;
+    } else if (!paused && cfg.rate > 0) {
       const auto next_due =
           t0_ns + static_cast<std::int64_t>(static_cast<double>(feed.generated() + 1) * 1e9 / cfg.rate);
       wait_ns = std::clamp<std::int64_t>(next_due - mono_ns(), 1'000'000, 50'000'000);
@@ -119,6 +128,7 @@ void binance_sim::stop() {
   if (!m.started || m.stopped) return;
   m.stopped = true;
   net::post(*m.ioc, [&m] {
+    m.stopping = true;
     m.listener_->stop();
     m.pace_timer->cancel();
     m.hub_->shutdown_all(false);

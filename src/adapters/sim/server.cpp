@@ -18,8 +18,8 @@ constexpr std::size_t max_depth_limit = 5000;  // Binance's maximum
 constexpr std::size_t default_depth_limit = 100;
 
 bool benign(const error_code& ec) {
-  return ec == net::error::operation_aborted || ec == websocket::error::closed || ec == net::error::eof ||
-         ec == net::error::connection_reset || ec == beast::error::timeout || ec == http::error::end_of_stream;
+  return ec == net::error::operation_aborted || ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == net::error::broken_pipe || ec == beast::error::timeout || ec == http::error::end_of_stream;
 }
 
 }  // namespace
@@ -57,11 +57,11 @@ void hub::push(sim_message&& msg) {
 // --- ws_session
 
 ws_session::ws_session(tcp::socket&& socket, hub& h, subscription_set subs)
-    : ws_(std::move(socket)),
+    : socket_(std::move(socket)),
       hub_(h),
       subs_(std::move(subs)),
-      ping_timer_(ws_.get_executor()),
-      kill_timer_(ws_.get_executor()) {
+      ping_timer_(socket_.get_executor()),
+      kill_timer_(socket_.get_executor()) {
   hub_.add(this);
 }
 
@@ -71,25 +71,22 @@ ws_session::~ws_session() {
   if (open_) hub_.stats.open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void ws_session::run(http::request<http::string_body> req) {
-  beast::get_lowest_layer(ws_).expires_never();
-  ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(http::field::server, "mdfan-sim"); }));
-  ws_.read_message_max(hub_.cfg.max_request_bytes);
-  ws_.auto_fragment(false);
-  ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-    if (kind != websocket::frame_type::pong) return;  // pings from the client are answered by Beast
-    oldest_unanswered_ping_ns_ = 0;
-    stat_counters::inc(hub_.stats.pongs_received);
-  });
+void ws_session::run(const http::request<http::string_body>& req) {
   error_code ec;
-  beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
-  ws_.async_accept(req, [self = shared_from_this()](error_code ec) { self->on_accept(ec); });
+  socket_.set_option(tcp::no_delay(true), ec);
+  // Room for a full write batch: each turn of the event loop then moves a turn of the generator.
+  socket_.set_option(net::socket_base::send_buffer_size(1 << 20), ec);
+  upgrade_.version(11);
+  upgrade_.result(http::status::switching_protocols);
+  upgrade_.set(http::field::server, "mdfan-sim");
+  upgrade_.set(http::field::upgrade, "websocket");
+  upgrade_.set(http::field::connection, "Upgrade");
+  upgrade_.set(http::field::sec_websocket_accept, websocket_accept_key(req[http::field::sec_websocket_key]));
+  http::async_write(socket_, upgrade_, [self = shared_from_this()](error_code ec, std::size_t) { self->on_accept(ec); });
 }
 
 void ws_session::on_accept(error_code ec) {
-  if (ec) return fail(ec, "accept");
+  if (ec) return fail(ec, "upgrade");
   if (closing_) return;
   open_ = true;
   stat_counters::inc(hub_.stats.connections);
@@ -100,61 +97,150 @@ void ws_session::on_accept(error_code ec) {
 }
 
 void ws_session::do_read() {
-  ws_.async_read(in_, [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+  socket_.async_read_some(in_.prepare(16 * 1024), [self = shared_from_this()](error_code ec, std::size_t n) {
+    self->on_read(ec, n);
+  });
 }
 
-void ws_session::on_read(error_code ec, std::size_t) {
+void ws_session::on_read(error_code ec, std::size_t n) {
   if (ec) return fail(ec, "read");
+  in_.commit(n);
+  for (;;) {
+    auto* data = static_cast<std::uint8_t*>(in_.data().data());
+    const auto f = parse_client_frame(data, in_.size(), hub_.cfg.max_request_bytes);
+    if (f.status == frame_info::result::incomplete) break;
+    if (f.status == frame_info::result::error) return close(f.close_code, f.error);
+    const std::string_view payload(reinterpret_cast<const char*>(data + f.header_size), f.payload_size);
+    const bool more = on_frame(f, payload);
+    in_.consume(f.header_size + f.payload_size);
+    if (!more) return;
+  }
+  do_read();
+}
+
+bool ws_session::on_frame(const frame_info& f, std::string_view payload) {
+  switch (f.op) {
+    case ws_opcode::close:
+      if (closing_) {  // the answer to our close: done
+        shutdown();
+        return false;
+      }
+      // Echo the peer's status code, then close once it is written.
+      if (payload.size() >= 2) {
+        close(static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1])), {});
+      } else {
+        close(1000, {});
+      }
+      return true;
+    case ws_opcode::ping:
+      if (!closing_) enqueue(ws_opcode::pong, std::make_shared<const std::string>(payload), {});
+      return true;
+    case ws_opcode::pong:
+      oldest_unanswered_ping_ns_ = 0;
+      stat_counters::inc(hub_.stats.pongs_received);
+      return true;
+    case ws_opcode::text:
+    case ws_opcode::binary:
+      if (in_message_) {
+        close(1002, "expected a continuation frame");
+        return false;
+      }
+      if (f.fin) {
+        on_message(payload);
+      } else {
+        message_.assign(payload);
+        in_message_ = true;
+      }
+      return true;
+    case ws_opcode::continuation:
+      if (!in_message_ || message_.size() + payload.size() > hub_.cfg.max_request_bytes) {
+        close(in_message_ ? 1009 : 1002, in_message_ ? "message too big" : "unexpected continuation frame");
+        return false;
+      }
+      message_.append(payload);
+      if (f.fin) {
+        in_message_ = false;
+        on_message(message_);
+        message_.clear();
+      }
+      return true;
+  }
+  return true;
+}
+
+void ws_session::on_message(std::string_view text) {
   if (closing_) return;
   stat_counters::inc(hub_.stats.requests);
-  const auto text = beast::buffers_to_string(in_.data());
-  in_.consume(in_.size());
   auto r = handle_request(text, hub_.feed.catalog(), hub_.cfg.max_streams, subs_);
   for (const auto s : r.added) hub_.subscribe(this, s);
   for (const auto s : r.removed) hub_.unsubscribe(this, s);
   auto reply = std::make_shared<const std::string>(std::move(r.reply));
   const std::string_view view = *reply;
-  enqueue(frame{std::move(reply), view});
-  do_read();
+  enqueue(ws_opcode::text, std::move(reply), view);
 }
 
 void ws_session::deliver(const sim_message& msg) {
   if (closing_ || !open_) return;
-  enqueue(frame{msg.text, subs_.combined ? msg.combined() : msg.payload()});
+  enqueue(ws_opcode::text, msg.text, subs_.combined ? msg.combined() : msg.payload());
 }
 
-void ws_session::enqueue(frame f) {
-  if (closing_) return;
-  if (out_.size() >= hub_.cfg.max_queue_messages || out_bytes_ + f.text.size() > hub_.cfg.max_queue_bytes) {
+void ws_session::enqueue(ws_opcode op, std::shared_ptr<const std::string> owner, std::string_view payload) {
+  if (op == ws_opcode::text &&
+      (out_.size() >= hub_.cfg.max_queue_messages || out_bytes_ + payload.size() > hub_.cfg.max_queue_bytes)) {
     stat_counters::inc(hub_.stats.slow_disconnects);
     error_code ignored;
-    const auto peer = beast::get_lowest_layer(ws_).socket().remote_endpoint(ignored);
-    hub_.log.warn("sim: slow consumer on port {} ({} messages, {} bytes queued): disconnecting", peer.port(),
-                  out_.size(), out_bytes_);
-    return close(websocket::close_reason(websocket::close_code::policy_error, "slow consumer: send queue full"));
+    hub_.log.warn("sim: slow consumer on port {} ({} messages, {} bytes queued): disconnecting",
+                  socket_.remote_endpoint(ignored).port(), out_.size(), out_bytes_);
+    return close(1008, "slow consumer: send queue full");
   }
-  out_bytes_ += f.text.size();
+  frame f;
+  f.owner = std::move(owner);
+  f.payload = payload;
+  f.op = op;
+  f.header_size = static_cast<std::uint8_t>(write_frame_header(op, payload.size(), f.header.data()));
+  out_bytes_ += payload.size();
   out_.push_back(std::move(f));
-  if (!writing_) do_write();
+  schedule_flush();
+}
+
+// Starts the write after the current handler, so a burst of deliveries goes out in one write.
+void ws_session::schedule_flush() {
+  if (writing_ || flush_pending_) return;
+  flush_pending_ = true;
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_pending_ = false;
+    if (!self->writing_ && !self->out_.empty()) self->do_write();
+  });
 }
 
 void ws_session::do_write() {
+  constexpr std::size_t max_batch = 1u << 20;  // one write drains a pacer turn for a busy subscriber
+  wbuf_.clear();
+  batch_text_frames_ = 0;
+  while (!out_.empty() && wbuf_.size() < max_batch && !batch_has_close_) {
+    auto& f = out_.front();
+    wbuf_.append(reinterpret_cast<const char*>(f.header.data()), f.header_size);
+    wbuf_.append(f.payload);
+    out_bytes_ -= f.payload.size();
+    if (f.op == ws_opcode::text) ++batch_text_frames_;
+    if (f.op == ws_opcode::close) batch_has_close_ = true;
+    out_.pop_front();
+  }
   writing_ = true;
-  inflight_ = std::move(out_.front());
-  out_.pop_front();
-  out_bytes_ -= inflight_.text.size();
-  ws_.text(true);
-  ws_.async_write(net::buffer(inflight_.text.data(), inflight_.text.size()),
-                  [self = shared_from_this()](error_code ec, std::size_t n) { self->on_write(ec, n); });
+  net::async_write(socket_, net::buffer(wbuf_),
+                   [self = shared_from_this()](error_code ec, std::size_t n) { self->on_write(ec, n); });
 }
 
 void ws_session::on_write(error_code ec, std::size_t n) {
   writing_ = false;
-  inflight_ = {};
   if (ec) return fail(ec, "write");
-  stat_counters::inc(hub_.stats.sent);
+  stat_counters::inc(hub_.stats.sent, batch_text_frames_);
   stat_counters::inc(hub_.stats.sent_bytes, n);
-  if (!closing_ && !out_.empty()) do_write();
+  if (batch_has_close_) {  // our close frame is out: no more writes; the read loop waits for the peer
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    return;
+  }
+  if (!out_.empty()) do_write();
 }
 
 void ws_session::arm_ping() {
@@ -166,34 +252,34 @@ void ws_session::arm_ping() {
     const std::chrono::nanoseconds pong_timeout = self->hub_.cfg.pong_timeout;
     if (pong_timeout.count() > 0 && self->oldest_unanswered_ping_ns_ != 0 &&
         now - self->oldest_unanswered_ping_ns_ > pong_timeout.count())
-      return self->close(websocket::close_reason(websocket::close_code::policy_error, "pong timeout"));
-    if (!self->ping_in_flight_) {
-      self->ping_in_flight_ = true;
-      if (self->oldest_unanswered_ping_ns_ == 0) self->oldest_unanswered_ping_ns_ = now;
-      stat_counters::inc(self->hub_.stats.pings_sent);
-      self->ws_.async_ping({}, [self](error_code ec) {
-        self->ping_in_flight_ = false;
-        if (ec) self->fail(ec, "ping");
-      });
-    }
+      return self->close(1008, "pong timeout");
+    if (self->oldest_unanswered_ping_ns_ == 0) self->oldest_unanswered_ping_ns_ = now;
+    stat_counters::inc(self->hub_.stats.pings_sent);
+    self->enqueue(ws_opcode::ping, nullptr, {});
     self->arm_ping();
   });
 }
 
-// A closing handshake with a reason, bounded by close_grace.
-void ws_session::close(websocket::close_reason reason) {
+// Starts the closing handshake: queued data is dropped, the close frame goes out next (after the
+// write in flight), and the socket is closed when the peer answers or after close_grace.
+void ws_session::close(std::uint16_t code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
   out_.clear();
   out_bytes_ = 0;
   ping_timer_.cancel();
+  auto payload = std::make_shared<std::string>();
+  payload->push_back(static_cast<char>(code >> 8));
+  payload->push_back(static_cast<char>(code & 0xff));
+  payload->append(reason.substr(0, 123));
+  const std::string_view view = *payload;
+  enqueue(ws_opcode::close, std::move(payload), view);
+  hub_.log.debug("sim: closing websocket ({} {})", code, reason);
   kill_timer_.expires_after(close_grace);
   kill_timer_.async_wait([self = shared_from_this()](error_code ec) {
-    if (!ec) beast::get_lowest_layer(self->ws_).close();
-  });
-  ws_.async_close(reason, [self = shared_from_this()](error_code) {
-    self->kill_timer_.cancel();
-    beast::get_lowest_layer(self->ws_).close();
+    if (ec) return;
+    self->hub_.log.debug("sim: closing handshake timed out");
+    self->shutdown();
   });
 }
 
@@ -208,7 +294,8 @@ void ws_session::shutdown() {
   out_bytes_ = 0;
   ping_timer_.cancel();
   kill_timer_.cancel();
-  beast::get_lowest_layer(ws_).close();
+  error_code ec;
+  socket_.close(ec);
 }
 
 // --- http_session
@@ -234,16 +321,19 @@ void http_session::on_read(error_code ec, std::size_t) {
     return stream_.close();
   }
   auto req = parser_->release();
-  if (websocket::is_upgrade(req)) {
+  if (beast::websocket::is_upgrade(req)) {
     subscription_set subs;
     std::string error;
-    if (!parse_stream_target(req.target(), hub_.feed.catalog(), hub_.cfg.max_streams, subs, error)) {
+    if (req[http::field::sec_websocket_key].empty() || req[http::field::sec_websocket_version] != "13")
+      error = "bad websocket handshake";
+    if (!error.empty() || !parse_stream_target(req.target(), hub_.feed.catalog(), hub_.cfg.max_streams, subs, error)) {
       std::string body = R"({"code":-1,"msg":)";
       append_escaped(body, error);
       body += '}';
       return respond(http::status::bad_request, std::move(body), false);
     }
-    std::make_shared<ws_session>(stream_.release_socket(), hub_, std::move(subs))->run(std::move(req));
+    stream_.expires_never();
+    std::make_shared<ws_session>(stream_.release_socket(), hub_, std::move(subs))->run(req);
     return;
   }
   stat_counters::inc(hub_.stats.http_requests);

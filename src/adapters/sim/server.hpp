@@ -2,11 +2,12 @@
 // The simulator's network side (internal): the hub that fans generated messages out, the HTTP
 // session (REST and WebSocket upgrade), the WebSocket session and the listener. The simulator runs
 // one thread, so all of this lives on one implicit strand and nothing here locks.
+#include <array>
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 
 #include "adapters/sim/binance_protocol.hpp"
 #include "adapters/sim/binance_sim.hpp"
+#include "adapters/sim/ws_codec.hpp"
 #include "net/net.hpp"
 
 namespace spdlog {
@@ -25,7 +27,6 @@ namespace mdfan::sim {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 
 // The counters behind sim_stats.
 struct stat_counters {
@@ -76,45 +77,58 @@ class hub final : public message_sink {
   std::unordered_set<connection*> connections_;
 };
 
-// One WebSocket client: its subscriptions, a bounded queue of shared frames with one write in
-// flight, server pings, and the control-request loop.
+// One WebSocket client after the upgrade: its subscriptions, a bounded queue of frames written many
+// per syscall with one write in flight, server pings, and the control-request loop. It frames
+// itself (ws_codec) rather than use Beast's websocket stream, which writes one message per syscall.
 class ws_session final : public connection, public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(tcp::socket&& socket, hub& h, subscription_set subs);
   ~ws_session();
-  void run(http::request<http::string_body> req);
+  // Answers a validated upgrade request with 101 and starts the session.
+  void run(const http::request<http::string_body>& req);
   void deliver(const sim_message& msg);
   void shutdown() override;
   bool is_websocket() const noexcept override { return true; }
 
  private:
-  // A frame to send: a view into a buffer it keeps alive (shared by every subscriber).
+  // A frame to send: its header and a view into a payload it keeps alive (shared by every subscriber).
   struct frame {
     std::shared_ptr<const std::string> owner;
-    std::string_view text;
+    std::string_view payload;
+    std::array<std::uint8_t, max_frame_header> header{};
+    std::uint8_t header_size = 0;
+    ws_opcode op = ws_opcode::text;
   };
 
   void on_accept(error_code ec);
   void do_read();
   void on_read(error_code ec, std::size_t n);
-  void enqueue(frame f);
+  bool on_frame(const frame_info& f, std::string_view payload);  // false: stop parsing
+  void on_message(std::string_view text);
+  void enqueue(ws_opcode op, std::shared_ptr<const std::string> owner, std::string_view payload);
+  void schedule_flush();
   void do_write();
   void on_write(error_code ec, std::size_t n);
   void arm_ping();
-  void close(websocket::close_reason reason);
+  void close(std::uint16_t code, std::string_view reason);
   void fail(error_code ec, const char* what);
 
-  websocket::stream<beast::tcp_stream> ws_;
+  tcp::socket socket_;
   hub& hub_;
   subscription_set subs_;
+  http::response<http::empty_body> upgrade_;  // the 101 answer, alive while it is written
   beast::flat_buffer in_;
+  std::string message_;  // a fragmented client message being assembled
+  bool in_message_ = false;
   std::deque<frame> out_;
-  std::size_t out_bytes_ = 0;  // queued, not counting the frame in flight
-  frame inflight_;
+  std::size_t out_bytes_ = 0;  // payload bytes queued
+  std::string wbuf_;           // the frames of the write in flight, copied back to back
+  std::uint64_t batch_text_frames_ = 0;
+  bool batch_has_close_ = false;
   bool writing_ = false;
+  bool flush_pending_ = false;
   bool open_ = false;
   bool closing_ = false;
-  bool ping_in_flight_ = false;
   std::int64_t oldest_unanswered_ping_ns_ = 0;  // 0: every ping answered
   net::steady_timer ping_timer_;
   net::steady_timer kill_timer_;  // bounds the closing handshake
