@@ -1,6 +1,10 @@
 // The mdfan command line (CLI11): run options generated from the settings table, plus the sim and decode
 // subcommands. Parsing only; main.cpp runs what it selects.
-#include <memory>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -45,11 +49,16 @@ struct cli {
   std::vector<std::string> values = std::vector<std::string>(settings().size());
   std::vector<CLI::Option*> options;
 
+  const sim_command sim_defaults;
   CLI::App* sim = nullptr;
-  std::string sim_listen, sim_symbols = "BTCUSDT,ETHUSDT", sim_rate = "1000", sim_seed = "1";
+  std::string sim_listen;
+  std::string sim_symbols = fmt::format("{}", fmt::join(sim_defaults.symbols, ","));
+  std::string sim_rate = fmt::format("{}", sim_defaults.rate);
+  std::string sim_seed = std::to_string(sim_defaults.seed);
 
   CLI::App* decode = nullptr;
-  std::string decode_exchange = "binance", decode_file;
+  std::string decode_exchange = decode_command{}.exchange;
+  std::string decode_file;
 
   cli() {
     app.get_formatter()->column_width(40);
@@ -74,16 +83,21 @@ struct cli {
 
     sim = app.add_subcommand("sim", "run the exchange simulator: the exchange's own protocol on ws:// and http://");
     sim->add_option("--listen", sim_listen, "address to serve on")->type_name("HOST:PORT")->required();
-    sim->add_option("--symbols", sim_symbols, "instruments to simulate [default: BTCUSDT,ETHUSDT]")->type_name("LIST");
-    sim->add_option("--rate", sim_rate, "messages per second across all streams; 0 pauses the feed [default: 1000]")
+    sim->add_option("--symbols", sim_symbols, fmt::format("instruments to simulate [default: {}]", sim_symbols))
+        ->type_name("LIST");
+    sim->add_option("--rate", sim_rate,
+                    fmt::format("messages per second across all streams; 0 pauses the feed [default: {}]", sim_rate))
         ->type_name("EVENTS_PER_S");
-    sim->add_option("--seed", sim_seed, "random seed; the same seed replays the same feed [default: 1]")
+    sim->add_option("--seed", sim_seed,
+                    fmt::format("random seed; the same seed replays the same feed [default: {}]", sim_seed))
         ->type_name("N");
 
     decode = app.add_subcommand("decode",
                                 "decode recorded exchange messages (one per line) into normalized events, one JSON "
                                 "object per line; exits non-zero when any line fails");
-    decode->add_option("--exchange", decode_exchange, "exchange whose protocol the lines are in [default: binance]")
+    decode
+        ->add_option("--exchange", decode_exchange,
+                     fmt::format("exchange whose protocol the lines are in [default: {}]", decode_exchange))
         ->type_name("NAME");
     decode->add_option("file", decode_file, "file to read [default: standard input]")->type_name("FILE");
 
@@ -91,8 +105,9 @@ struct cli {
   }
 };
 
-template <typename T, typename F>
-T with_origin(std::string_view origin, F&& parse) {
+// Runs parse(); a config_error it throws is prefixed with the option's name and source.
+template <typename F>
+auto with_origin(std::string_view origin, F&& parse) -> decltype(parse()) {
   try {
     return parse();
   } catch (const config_error& e) {
@@ -117,11 +132,11 @@ command parse_command_line(int argc, const char* const* argv, const env_map& env
 
   if (c.sim->parsed()) {
     sim_command s;
-    s.listen = with_origin<endpoint>("sim --listen", [&] { return parse_endpoint(c.sim_listen); });
-    s.symbols = with_origin<std::vector<std::string>>("sim --symbols", [&] { return parse_symbols(c.sim_symbols); });
-    s.rate = with_origin<double>("sim --rate", [&] { return parse_rate(c.sim_rate); });
-    s.seed = with_origin<std::uint64_t>(
-        "sim --seed", [&] { return parse_unsigned(c.sim_seed, 0, std::numeric_limits<std::uint64_t>::max()); });
+    s.listen = with_origin("sim --listen", [&] { return parse_endpoint(c.sim_listen); });
+    s.symbols = with_origin("sim --symbols", [&] { return parse_symbols(c.sim_symbols); });
+    s.rate = with_origin("sim --rate", [&] { return parse_rate(c.sim_rate); });
+    s.seed = with_origin("sim --seed",
+                         [&] { return parse_unsigned(c.sim_seed, 0, std::numeric_limits<std::uint64_t>::max()); });
     return s;
   }
   if (c.decode->parsed()) return decode_command{c.decode_exchange, c.decode_file};

@@ -682,13 +682,11 @@ app_config resolve_config(const std::map<std::string, std::string>& flags,
     file_values = read_toml(cfg.config_file, "MDFAN_CONFIG (environment)");
   }
 
-  // The file is checked whole, even the values a flag or the environment overrides: it is written for
-  // mdfan. An environment variable or a flag is read only where it wins, so unrelated variables that
-  // happen to share a name (Kubernetes sets REDIS_PORT=tcp://…) do no harm once overridden.
-  for (const auto& [key, text] : file_values) {
-    app_config scratch;
-    apply_value(*find_def(key), source::file, text, scratch, cfg.config_file);
-  }
+  // The file first, whole: even the values a flag or the environment overrides are checked, since the
+  // file is written for mdfan. An environment variable or a flag is read only where it wins, so an
+  // unrelated variable that happens to share a name (Kubernetes sets REDIS_PORT=tcp://…) does no harm
+  // once overridden.
+  for (const auto& [key, text] : file_values) apply_value(*find_def(key), source::file, text, cfg, cfg.config_file);
 
   struct choice {
     source src = source::defaults;
@@ -710,11 +708,11 @@ app_config resolve_config(const std::map<std::string, std::string>& flags,
   // level; a part given separately at a higher level wins over the URL; parts the URL leaves out come from
   // the separate settings.
   const auto& url_choice = chosen.at("redis.url");
-  std::optional<redis_url_parts> url;
-  if (url_choice.text != nullptr) {
+  if (url_choice.src > source::file) {
     apply_value(*find_def("redis.url"), url_choice.src, *url_choice.text, cfg, cfg.config_file);
-    url = parse_redis_url(cfg.redis.url);
   }
+  std::optional<redis_url_parts> url;
+  if (!cfg.redis.url.empty()) url = parse_redis_url(cfg.redis.url);
   auto url_sets = [&](std::string_view key) {
     if (!url || chosen.at(key).src > url_choice.src) return false;
     if (key == "redis.host") return true;
@@ -727,7 +725,7 @@ app_config resolve_config(const std::map<std::string, std::string>& flags,
 
   for (const auto& d : defs()) {
     const auto& c = chosen.at(d.key);
-    if (c.text == nullptr || d.key == "redis.url" || url_sets(d.key)) continue;
+    if (c.src <= source::file || d.key == "redis.url" || url_sets(d.key)) continue;
     apply_value(d, c.src, *c.text, cfg, cfg.config_file);
   }
   if (url_sets("redis.host")) cfg.redis.host = url->host;

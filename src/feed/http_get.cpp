@@ -68,9 +68,8 @@ class get_op final : public std::enable_shared_from_this<get_op<Stream>> {
         r, [self = this->shared_from_this()](error_code ec, const tcp::endpoint&) {
           if (ec) return self->finish(ec, 0);
           if constexpr (is_tls) {
-            if (!SSL_set_tlsext_host_name(self->stream_.native_handle(), self->ep_.host.c_str()))
+            if (!prepare_tls_client(self->stream_.native_handle(), self->ep_.host))
               return self->finish(error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()), 0);
-            self->stream_.set_verify_callback(ssl::host_name_verification(self->ep_.host));
             self->stream_.async_handshake(ssl::stream_base::client, [self](error_code ec) {
               if (ec) return self->finish(ec, 0);
               self->do_request();

@@ -165,10 +165,9 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     beast::get_lowest_layer(c->ws).socket().set_option(tcp::no_delay(true), ec);
     if constexpr (is_tls) {
       auto& tls = c->ws.next_layer();
-      // SNI: many exchange front ends refuse a handshake without it.
-      if (!SSL_set_tlsext_host_name(tls.native_handle(), ep_.host.c_str()))
-        return fail(c, error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()), "sni");
-      tls.set_verify_callback(ssl::host_name_verification(ep_.host));
+      // SNI (many exchange front ends refuse a handshake without it) and the peer name check.
+      if (!prepare_tls_client(tls.native_handle(), ep_.host))
+        return fail(c, error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()), "tls setup");
       tls.async_handshake(ssl::stream_base::client, [self = this->shared_from_this(), c](error_code ec) {
         if (c != self->conn_) return;
         if (ec) return self->fail(c, ec, "tls handshake");

@@ -1,6 +1,6 @@
 #include "server/http_session.hpp"
 
-#include <spdlog/spdlog.h>
+#include <exception>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -8,7 +8,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <exception>
+#include <spdlog/spdlog.h>
 
 #include "core/metrics.hpp"
 #include "server/ws_session.hpp"

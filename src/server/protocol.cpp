@@ -1,10 +1,10 @@
 #include "server/protocol.hpp"
 
-#include <fmt/format.h>
-#include <simdjson.h>
-
 #include <algorithm>
 #include <utility>
+
+#include <fmt/format.h>
+#include <simdjson.h>
 
 #include "core/codec.hpp"
 
@@ -46,8 +46,7 @@ std::string read_id(od::value& v, std::string& out) {
 
 }  // namespace
 
-bool parse_request(const char* data, std::size_t size, std::size_t capacity, client_request& out,
-                   std::string& error) {
+bool parse_request(const char* data, std::size_t size, std::size_t capacity, client_request& out, std::string& error) {
   // One parser per thread, reused: it keeps its buffers sized for the largest message seen.
   thread_local od::parser parser;
   out = client_request{};

@@ -37,8 +37,7 @@ inline constexpr std::size_t max_id_bytes = 128;  // longer ids are refused (the
 // least size + simdjson::SIMDJSON_PADDING (the read buffer reserves it, so there is no copy).
 // On failure returns false with a reason for the client in `error`; `out.id` is still set when the
 // message carried a usable id, so the error reply can echo it.
-bool parse_request(const char* data, std::size_t size, std::size_t capacity, client_request& out,
-                   std::string& error);
+bool parse_request(const char* data, std::size_t size, std::size_t capacity, client_request& out, std::string& error);
 // Convenience for tests and cold paths: copies `text` into a padded buffer.
 bool parse_request(std::string_view text, client_request& out, std::string& error);
 

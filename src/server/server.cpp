@@ -1,7 +1,6 @@
 #include "server/server.hpp"
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <stdexcept>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -9,7 +8,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/websocket/error.hpp>
-#include <stdexcept>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "server/http_session.hpp"
 #include "server/server_state.hpp"
@@ -30,8 +30,8 @@ server_metrics::server_metrics(metrics_registry& r)
       bytes_out(r.get_counter("mdfan_server_bytes_out_total", "WebSocket payload bytes written to clients")),
       queue_drops(r.get_counter("mdfan_server_queue_drops_total",
                                 "Frames lost to client queue overflow (the frame that did not fit and those queued)")),
-      slow_disconnects(
-          r.get_counter("mdfan_server_slow_disconnects_total", "Clients disconnected because their send queue overflowed")),
+      slow_disconnects(r.get_counter("mdfan_server_slow_disconnects_total",
+                                     "Clients disconnected because their send queue overflowed")),
       client_errors(r.get_counter("mdfan_server_client_errors_total",
                                   "Invalid client messages, rate-limit rejections and oversized requests")),
       http_requests{} {

@@ -28,35 +28,41 @@ class listener;
 
 // Limits and timeouts of the downstream server. A 0 means "no limit" / "never" unless said otherwise.
 struct server_config {
-  std::string host = "0.0.0.0";  // listen address (IPv4 or IPv6 literal)
-  std::uint16_t port = 8080;     // listen port; 0 picks a free port (see server::local_port())
+  // Listen address (IPv4 or IPv6 literal) and port; port 0 picks a free one (see server::local_port()).
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 8080;
 
-  std::size_t max_clients = 10000;  // concurrent connections, HTTP and WebSocket together; beyond it
-                                    // new connections are closed at once (0: no limit)
-  std::size_t max_http_request_bytes = 16 * 1024;  // header + body of one HTTP request (0: Beast's
-                                                   // defaults, 8 KiB header / 1 MiB body)
-  std::chrono::milliseconds http_timeout{30000};   // reading one HTTP request (including keep-alive
-                                                   // idle time before it) and writing its response
-                                                   // (0: never)
+  // Concurrent connections, HTTP and WebSocket together; beyond it new connections are closed at
+  // once and counted in mdfan_server_rejected_connections_total (0: no limit).
+  std::size_t max_clients = 10000;
+  // Bytes of one HTTP request, header and body each (0: Beast's defaults, 8 KiB header / 1 MiB body).
+  std::size_t max_http_request_bytes = 16 * 1024;
+  // Reading one HTTP request (including the keep-alive wait before it) and writing its response (0: never).
+  std::chrono::milliseconds http_timeout{30000};
 
-  std::size_t max_frame_bytes = 64 * 1024;  // largest client WebSocket message; larger ones close the
-                                            // connection with code 1009 "message too big" (0: no limit)
-  std::size_t max_subscriptions = 1024;     // topic patterns one client may hold (0: no limit)
-  double max_messages_per_second = 50;      // client messages per second, burst of the same size;
-                                            // excess ones get {"op":"error","reason":"rate limit"}
-                                            // (0: no limit)
-  std::size_t rate_limit_close_after = 100;  // rejected messages without a whole second free of
-                                             // rejections after which the client is closed
-                                             // (policy_violation "rate limit") (0: never close)
-  std::size_t queue_max_messages = 16384;        // frames queued for one client (0: no limit)
-  std::size_t queue_max_bytes = 16 * 1024 * 1024;  // bytes queued for one client (0: no limit)
-  std::chrono::milliseconds handshake_timeout{10000};  // WebSocket opening/closing handshake (0: never)
-  std::chrono::milliseconds idle_timeout{60000};  // a client silent this long (no message, no pong to
-                                                  // our pings, sent every idle_timeout/2) is closed
-                                                  // (0: never, and no pings)
-  std::chrono::milliseconds close_timeout{5000};  // after we start closing a client (slow consumer,
-                                                  // shutdown, abuse) the socket is dropped if the close
-                                                  // has not completed by then (0: 5000)
+  // Largest client WebSocket message, in bytes; a larger one closes the connection with code 1009
+  // (message too big) (0: no limit).
+  std::size_t max_frame_bytes = 64 * 1024;
+  // Topic patterns one client may hold at once (0: no limit).
+  std::size_t max_subscriptions = 1024;
+  // Client messages per second, with bursts of the same size; excess ones are answered
+  // {"op":"error","reason":"rate limit"} and not processed (0: no limit).
+  double max_messages_per_second = 50;
+  // Rejected messages, without a whole second free of rejections in between, after which the client
+  // is closed with 1008 "rate limit" (0: never close).
+  std::size_t rate_limit_close_after = 100;
+  // Frames and bytes queued for one client. A frame that does not fit disconnects the client with
+  // 1008 "slow consumer" (0: no limit; a frame always fits an empty queue).
+  std::size_t queue_max_messages = 16384;
+  std::size_t queue_max_bytes = 16 * 1024 * 1024;
+  // WebSocket opening handshake and close handshake (0: never time out).
+  std::chrono::milliseconds handshake_timeout{10000};
+  // A client silent this long (no message, no answer to our pings, which go out every
+  // idle_timeout / 2) is disconnected (0: never, and no pings).
+  std::chrono::milliseconds idle_timeout{60000};
+  // Once we start closing a client (slow consumer, shutdown, abuse), the socket is dropped if the
+  // close has not completed within this (0: 5000 ms).
+  std::chrono::milliseconds close_timeout{5000};
 };
 
 // What the application reports on GET /health.
@@ -67,7 +73,7 @@ struct health_report {
 // Called on a connection's strand, possibly on several threads at once: must be thread-safe.
 using health_fn = std::function<health_report()>;
 
-// The listening server. Thread-safe: start/stop/local_port may be called from any thread.
+// The listening server. stop() and local_port() may be called from any thread.
 class server {
  public:
   // `mgr`, `metrics` and the executor's io_context must outlive every session: stop the server and

@@ -3,13 +3,13 @@
 // registry of live connections (for max_clients and graceful stop). Connections hold it by
 // shared_ptr, so it outlives the server object if a connection lingers.
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/beast/core/error.hpp>
 
 #include "core/metrics.hpp"
 #include "net/net.hpp"

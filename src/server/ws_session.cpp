@@ -1,14 +1,14 @@
 #include "server/ws_session.hpp"
 
-#include <fmt/format.h>
-#include <simdjson.h>
-#include <spdlog/spdlog.h>
+#include <chrono>
+#include <cstring>
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket.hpp>
-#include <chrono>
-#include <cstring>
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
 
@@ -56,8 +56,8 @@ void ws_session::run(http::request<http::string_body> req) {
                        : websocket::stream_base::none();
   t.keep_alive_pings = cfg.idle_timeout.count() > 0;
   ws_.set_option(t);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(http::field::server, "mdfan"); }));
+  ws_.set_option(
+      websocket::stream_base::decorator([](websocket::response_type& res) { res.set(http::field::server, "mdfan"); }));
   ws_.read_message_max(cfg.max_frame_bytes);
   ws_.auto_fragment(false);  // one frame per message: less framing work for us and the client
   ws_.text(true);
@@ -172,8 +172,7 @@ void ws_session::on_read(error_code ec, std::size_t /*n*/) {
 
 void ws_session::handle_message() {
   switch (limiter_.on_message(mono_ns())) {
-    case rate_limiter::verdict::allow:
-      break;
+    case rate_limiter::verdict::allow: break;
     case rate_limiter::verdict::reject:
       state_->m.client_errors.inc();
       reply(proto::make_error("rate limit", {}));
@@ -207,9 +206,7 @@ void ws_session::handle_message() {
 void ws_session::handle_request(server_protocol::client_request& req) {
   auto& mgr = state_->mgr;
   switch (req.op) {
-    case proto::client_op::ping:
-      reply(proto::make_pong(wall_ns(), req.id));
-      return;
+    case proto::client_op::ping: reply(proto::make_pong(wall_ns(), req.id)); return;
     case proto::client_op::subscribe: {
       std::size_t added = 0;
       for (const auto& p : req.patterns) added += subscriptions_.count(p.str()) == 0 ? 1 : 0;
@@ -249,7 +246,8 @@ void ws_session::do_close(websocket::close_code code, const char* reason) {
   closing_flag_.store(true, std::memory_order_relaxed);
   queue_.discard(writing_ ? 1 : 0);
   // A client that does not read cannot take our close frame either: bound the wait.
-  const auto limit = state_->cfg.close_timeout.count() > 0 ? state_->cfg.close_timeout : std::chrono::milliseconds(5000);
+  const auto limit =
+      state_->cfg.close_timeout.count() > 0 ? state_->cfg.close_timeout : std::chrono::milliseconds(5000);
   close_timer_.expires_after(limit);
   close_timer_.async_wait(beast::bind_front_handler(&ws_session::on_close_timeout, shared_from_this()));
   ws_.async_close(websocket::close_reason(code, reason),

@@ -1,7 +1,8 @@
 // The server's sans-I/O parts: request parsing, reply encoding, the bounded send queue, the rate limiter.
+#include "server/protocol.hpp"
+
 #include <gtest/gtest.h>
 
-#include "server/protocol.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/send_queue.hpp"
 
@@ -21,7 +22,9 @@ std::string parse_error(std::string_view text, client_request* out = nullptr) {
   return error;
 }
 
-outbound_frame text_frame(std::string s) { return outbound_frame{nullptr, std::make_shared<const std::string>(std::move(s))}; }
+outbound_frame text_frame(std::string s) {
+  return outbound_frame{nullptr, std::make_shared<const std::string>(std::move(s))};
+}
 
 }  // namespace
 
@@ -43,7 +46,8 @@ TEST(server_protocol, parses_subscribe_with_all_fields) {
 TEST(server_protocol, field_order_and_unknown_fields_do_not_matter) {
   client_request req;
   std::string error;
-  ASSERT_TRUE(parse_request(R"( { "id" : "a\"b" , "extra":{"x":[1,2]}, "topics":["*:*:*"], "op":"unsubscribe" } )", req, error))
+  ASSERT_TRUE(
+      parse_request(R"( { "id" : "a\"b" , "extra":{"x":[1,2]}, "topics":["*:*:*"], "op":"unsubscribe" } )", req, error))
       << error;
   EXPECT_EQ(req.op, client_op::unsubscribe);
   EXPECT_EQ(req.id, R"("a\"b")");  // raw JSON, echoed verbatim
@@ -71,7 +75,8 @@ TEST(server_protocol, rejects_bad_requests_with_reasons) {
   EXPECT_EQ(parse_error(R"({"op":"dance"})"), "unknown op 'dance'");
   EXPECT_EQ(parse_error(R"({"op":"subscribe"})"), "missing topics");
   EXPECT_EQ(parse_error(R"({"op":"subscribe","topics":[]})"), "topics must not be empty");
-  EXPECT_EQ(parse_error(R"({"op":"subscribe","topics":"trade:binance:BTC-USDT"})"), "topics must be an array of strings");
+  EXPECT_EQ(parse_error(R"({"op":"subscribe","topics":"trade:binance:BTC-USDT"})"),
+            "topics must be an array of strings");
   EXPECT_EQ(parse_error(R"({"op":"subscribe","topics":[1]})"), "topics must be an array of strings");
   EXPECT_EQ(parse_error(R"({"op":"subscribe","topics":["*:*:*"],"snapshot":"yes"})"), "snapshot must be true or false");
   EXPECT_EQ(parse_error(R"({"op":"ping","id":{"a":1}})"), "id must be a string or a number");
@@ -80,7 +85,8 @@ TEST(server_protocol, rejects_bad_requests_with_reasons) {
 
 TEST(server_protocol, bad_topic_reason_names_the_topic_and_keeps_the_id) {
   client_request req;
-  const auto error = parse_error(R"({"id":9,"op":"subscribe","topics":["trade:binance:BTC-USDT","trade:nowhere:BTC-USDT"]})", &req);
+  const auto error =
+      parse_error(R"({"id":9,"op":"subscribe","topics":["trade:binance:BTC-USDT","trade:nowhere:BTC-USDT"]})", &req);
   EXPECT_EQ(error, "bad topic 'trade:nowhere:BTC-USDT': unknown exchange 'nowhere'");
   EXPECT_EQ(req.id, "9");
   // The id is echoed even when it comes after the problem.

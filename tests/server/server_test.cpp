@@ -1,19 +1,20 @@
 // The server in-process: a real manager, two io threads, loopback sockets and the sync test client.
-#include <gtest/gtest.h>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
+#include "server/server.hpp"
 
 #include <atomic>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <cstdlib>
 #include <future>
 #include <mutex>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "manager/manager.hpp"
-#include "server/server.hpp"
 #include "support/ws_client.hpp"
 
 using namespace mdfan;
@@ -80,9 +81,10 @@ bool contains(std::string_view hay, std::string_view needle) { return hay.find(n
 struct server_fixture : ::testing::Test {
   boost::asio::io_context io;
   metrics_registry metrics;
-  std::shared_ptr<spdlog::logger> log = std::getenv("MDFAN_TEST_LOG")
-                                            ? spdlog::stderr_color_mt("server_test")
-                                            : std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  std::shared_ptr<spdlog::logger> log =
+      std::getenv("MDFAN_TEST_LOG")
+          ? spdlog::stderr_color_mt("server_test")
+          : std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
   manager mgr{io.get_executor(), manager_config{}, log, metrics};
   std::shared_ptr<recording_sink> recorder = std::make_shared<recording_sink>();
   std::atomic<bool> healthy{true};
@@ -131,6 +133,15 @@ struct server_fixture : ::testing::Test {
     return last ? last->json : std::string();
   }
 
+  // Waits (bounded) for a metric to reach `at_least`: server-side counters move just after the
+  // client has seen the effect.
+  std::int64_t metric_at_least(const char* name, std::int64_t at_least, std::string_view labels = {}) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (metrics.value(name, labels) < at_least && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(1ms);
+    return metrics.value(name, labels);
+  }
+
   // A connected client that has subscribed to `topics` and seen the ack.
   std::unique_ptr<ws_client> subscriber(const std::string& topics, ws_client_options opts = {}) {
     auto c = std::make_unique<ws_client>(opts);
@@ -171,7 +182,7 @@ TEST_F(server_fixture, subscribe_ack_then_events_byte_identical) {
   EXPECT_EQ(c.read(5s).value_or(c.error()), j1);
   EXPECT_EQ(c.read(5s).value_or(c.error()), j3);
   EXPECT_TRUE(contains(j1, R"("size":"0.00001234")"));  // exact decimals on the wire
-  EXPECT_GE(metrics.value("mdfan_server_frames_out_total"), 3);
+  EXPECT_GE(metric_at_least("mdfan_server_frames_out_total", 3), 3);
   EXPECT_EQ(metrics.value("mdfan_server_clients"), 1);
 }
 
@@ -207,7 +218,8 @@ TEST_F(server_fixture, snapshot_on_subscribe_comes_before_the_ack) {
   publish(make_book_snapshot("BTC-USDT", 77));
   ws_client c;
   ASSERT_TRUE(c.connect(port)) << c.error();
-  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["ticker:binance:BTC-USDT","book:binance:BTC-USDT"],"snapshot":true,"id":3})"));
+  ASSERT_TRUE(c.send(
+      R"({"op":"subscribe","topics":["ticker:binance:BTC-USDT","book:binance:BTC-USDT"],"snapshot":true,"id":3})"));
   std::vector<std::string> got;
   for (int i = 0; i < 3; ++i) got.push_back(c.read(5s).value_or(c.error()));
   EXPECT_EQ(got[0], tick);

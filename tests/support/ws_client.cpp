@@ -75,7 +75,8 @@ http_response http_get(std::uint16_t port, const std::string& path, std::chrono:
     });
   });
   // tcp_stream's expiry bounds every step; the extra margin only guards against a bug here.
-  run_until(io, [&] { return finished; }, clock::now() + timeout + 1s);
+  run_until(
+      io, [&] { return finished; }, clock::now() + timeout + 1s);
   if (!finished) out.error = "timeout";
   stream.close();
   return out;
@@ -109,7 +110,8 @@ struct ws_client::impl {
   void drop() {
     beast::get_lowest_layer(ws).close();
     // Let the aborted operations complete so nothing refers to us afterwards.
-    run_until(io, [] { return false; }, clock::now() + 500ms);
+    run_until(
+        io, [] { return false; }, clock::now() + 500ms);
   }
 };
 
@@ -150,7 +152,8 @@ bool ws_client::connect(std::uint16_t port, const std::string& path, std::chrono
       done = true;
     });
   });
-  if (!run_until(d.io, [&] { return done; }, deadline)) {
+  if (!run_until(
+          d.io, [&] { return done; }, deadline)) {
     d.last_error = "connect: timeout";
     d.drop();
     d.dead = true;
@@ -177,7 +180,8 @@ bool ws_client::send(std::string_view text, std::chrono::milliseconds timeout) {
     result = e;
     done = true;
   });
-  if (!run_until(d.io, [&] { return done; }, clock::now() + timeout)) {
+  if (!run_until(
+          d.io, [&] { return done; }, clock::now() + timeout)) {
     d.last_error = "send: timeout";
     d.drop();
     d.dead = true;
@@ -200,7 +204,8 @@ bool ws_client::send_binary(std::string_view data, std::chrono::milliseconds tim
     result = e;
     done = true;
   });
-  const bool ok = run_until(d.io, [&] { return done; }, clock::now() + timeout);
+  const bool ok = run_until(
+      d.io, [&] { return done; }, clock::now() + timeout);
   d.ws.text(true);
   if (!ok) {
     d.last_error = "send: timeout";
@@ -219,7 +224,9 @@ std::optional<std::string> ws_client::read(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
   if (!d.connected || d.dead) return std::nullopt;
   if (!d.read_pending) d.start_read();
-  if (!run_until(d.io, [&] { return d.read_done; }, clock::now() + timeout)) return std::nullopt;
+  if (!run_until(
+          d.io, [&] { return d.read_done; }, clock::now() + timeout))
+    return std::nullopt;
   d.read_pending = false;
   d.read_done = false;
   if (d.read_ec) {
@@ -262,7 +269,8 @@ void ws_client::close(std::chrono::milliseconds timeout) {
   bool done = false;
   d.ws.async_close(websocket::close_code::normal, [&](error_code) { done = true; });
   const auto deadline = clock::now() + timeout;
-  run_until(d.io, [&] { return done && (!d.read_pending || d.read_done); }, deadline);
+  run_until(
+      d.io, [&] { return done && (!d.read_pending || d.read_done); }, deadline);
   d.dead = true;
   d.drop();
 }
