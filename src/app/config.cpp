@@ -699,8 +699,8 @@ app_config resolve_config(const std::map<std::string, std::string>& flags,
       c = {source::command_line, &it->second};
     } else if (const auto* e = env_value(d.env)) {
       c = {source::environment, e};
-    } else if (auto f = file_values.find(std::string(d.key)); f != file_values.end()) {
-      c = {source::file, &f->second};
+    } else if (file_values.count(std::string(d.key)) > 0) {
+      c.src = source::file;  // already applied
     }
   }
 

@@ -103,7 +103,7 @@ bool parse_request(const char* data, std::size_t size, std::size_t capacity, cli
       topics.clear();
       for (auto el_result : arr) {
         od::value el;
-        if (std::move(el_result).get(el) != simdjson::SUCCESS) return invalid_json();
+        if (el_result.get(el) != simdjson::SUCCESS) return invalid_json();
         std::string_view s;
         if (el.get_string().get(s) != simdjson::SUCCESS) {
           note("topics must be an array of strings");

@@ -37,9 +37,9 @@ class send_queue {
   // 0 disables the corresponding bound.
   send_queue(std::size_t max_frames, std::size_t max_bytes) noexcept : max_frames_(max_frames), max_bytes_(max_bytes) {}
 
-  // False when the frame would exceed a bound (the frame is not queued). A frame always fits an
-  // empty queue, so one oversized event cannot wedge a client.
-  bool push(outbound_frame f) {
+  // Moves `f` in and returns true; or returns false, leaving `f` untouched, when it would exceed a
+  // bound. A frame always fits an empty queue, so one oversized event cannot wedge a client.
+  bool push(outbound_frame& f) {
     const std::size_t n = f.bytes().size();
     if (!frames_.empty()) {
       if (max_frames_ != 0 && frames_.size() >= max_frames_) return false;

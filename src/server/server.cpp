@@ -118,7 +118,7 @@ void log_failure(spdlog::logger& log, const error_code& ec, const char* what, co
 // Accepts connections; each gets its own strand and starts as an http_session.
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  listener(net::any_io_executor ex, std::shared_ptr<server_state> state)
+  listener(const net::any_io_executor& ex, std::shared_ptr<server_state> state)
       : ex_(ex), state_(std::move(state)), acceptor_(net::make_strand(ex)), retry_(acceptor_.get_executor()) {}
 
   // Binds and listens; returns the bound port. Throws std::runtime_error on failure.
@@ -200,12 +200,15 @@ class listener : public std::enable_shared_from_this<listener> {
 
 server::server(boost::asio::any_io_executor ex, server_config cfg, manager& mgr, metrics_registry& metrics,
                std::shared_ptr<spdlog::logger> log, health_fn health)
-    : ex_(ex),
-      state_(std::make_shared<server_detail::server_state>(ex, std::move(cfg), mgr, metrics, std::move(log),
+    : ex_(std::move(ex)),
+      state_(std::make_shared<server_detail::server_state>(ex_, std::move(cfg), mgr, metrics, std::move(log),
                                                            std::move(health))) {}
 
 server::~server() {
-  if (listener_ && !state_->stopping()) stop();
+  try {
+    if (listener_ && !state_->stopping()) stop();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): nothing sensible to do in a destructor
+  }
 }
 
 void server::start() {

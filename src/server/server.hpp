@@ -36,13 +36,13 @@ struct server_config {
   // once and counted in mdfan_server_rejected_connections_total (0: no limit).
   std::size_t max_clients = 10000;
   // Bytes of one HTTP request, header and body each (0: Beast's defaults, 8 KiB header / 1 MiB body).
-  std::size_t max_http_request_bytes = 16 * 1024;
+  std::size_t max_http_request_bytes = std::size_t{16} * 1024;
   // Reading one HTTP request (including the keep-alive wait before it) and writing its response (0: never).
   std::chrono::milliseconds http_timeout{30000};
 
   // Largest client WebSocket message, in bytes; a larger one closes the connection with code 1009
   // (message too big) (0: no limit).
-  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t max_frame_bytes = std::size_t{64} * 1024;
   // Topic patterns one client may hold at once (0: no limit).
   std::size_t max_subscriptions = 1024;
   // Client messages per second, with bursts of the same size; excess ones are answered
@@ -54,7 +54,7 @@ struct server_config {
   // Frames and bytes queued for one client. A frame that does not fit disconnects the client with
   // 1008 "slow consumer" (0: no limit; a frame always fits an empty queue).
   std::size_t queue_max_messages = 16384;
-  std::size_t queue_max_bytes = 16 * 1024 * 1024;
+  std::size_t queue_max_bytes = std::size_t{16} * 1024 * 1024;
   // WebSocket opening handshake and close handshake (0: never time out).
   std::chrono::milliseconds handshake_timeout{10000};
   // A client silent this long (no message, no answer to our pings, which go out every

@@ -40,7 +40,7 @@ ws_session::~ws_session() {
   state_->remove(this);
 }
 
-void ws_session::run(http::request<http::string_body> req) {
+void ws_session::run(const http::request<http::string_body>& req) {
   if (!state_->add(this, weak_from_this())) {
     beast::get_lowest_layer(ws_).close();
     return;
@@ -166,7 +166,7 @@ void ws_session::on_read(error_code ec, std::size_t /*n*/) {
   // While closing we keep reading: the client's close reply arrives through the read.
   if (!closing_) handle_message();
   buffer_.consume(buffer_.size());
-  if (buffer_.capacity() > 64 * 1024) buffer_.shrink_to_fit();  // one huge message must not pin memory
+  if (buffer_.capacity() > std::size_t{64} * 1024) buffer_.shrink_to_fit();  // one huge message must not pin memory
   do_read();
 }
 

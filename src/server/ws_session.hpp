@@ -36,7 +36,7 @@ class ws_session final : public event_sink, public session_base, public std::ena
   ~ws_session() override;
 
   // Completes the upgrade `req` asked for, then serves the client.
-  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+  void run(const boost::beast::http::request<boost::beast::http::string_body>& req);
 
   void deliver(const event_ptr& ev) override;  // manager strand: posts to ours
   void shutdown() override;

@@ -2,12 +2,15 @@
 #include "feed/ws_client.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <simdjson.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <boost/asio/ssl.hpp>
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -301,6 +304,77 @@ TEST(ws_client, connect_timeout_and_tls_failure_are_reported) {
   stop_client(tls);
 
   EXPECT_THROW(make_ws_client(io.executor(), client_cfg("http://x/"), {}, quiet(), metrics), std::invalid_argument);
+}
+
+// A TLS server with a fresh self-signed certificate: handshakes until destroyed.
+class self_signed_tls_server {
+ public:
+  self_signed_tls_server() {
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    X509* cert = X509_new();
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509_sign(cert, key, EVP_sha256());
+    SSL_CTX_use_certificate(ctx_.native_handle(), cert);
+    SSL_CTX_use_PrivateKey(ctx_.native_handle(), key);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    do_accept();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~self_signed_tls_server() {
+    net::post(ioc_, [this] { acceptor_.close(); });
+    thread_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept([this](error_code ec, tcp::socket s) {
+      if (ec) return;
+      auto stream = std::make_shared<net::ssl::stream<tcp::socket>>(std::move(s), ctx_);
+      stream->async_handshake(net::ssl::stream_base::server, [stream](error_code) {});
+      do_accept();
+    });
+  }
+  net::io_context ioc_;
+  net::ssl::context ctx_{net::ssl::context::tls_server};
+  tcp::acceptor acceptor_{ioc_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)};
+  std::thread thread_;
+};
+
+TEST(ws_client, tls_peer_verification_is_on) {
+  self_signed_tls_server server;
+  metrics_registry metrics;
+  recorder rec;
+  test::io_thread io;
+  auto client = make_ws_client(io.executor(), client_cfg("wss://127.0.0.1:" + std::to_string(server.port()) + "/ws"),
+                               rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(wait_until([&] { return rec.close_count() >= 1; }, 5s));
+  {
+    std::lock_guard lock(rec.mu);
+    EXPECT_EQ(rec.closes.front().category(), net::error::get_ssl_category()) << rec.closes.front().message();
+    EXPECT_NE(rec.closes.front().message().find("certificate verify failed"), std::string::npos)
+        << rec.closes.front().message();
+  }
+  EXPECT_EQ(client->connects(), 0u);
+  stop_client(client);
+
+  std::atomic<int> calls{0};
+  error_code got;
+  http_get(io.executor(), "https://127.0.0.1:" + std::to_string(server.port()) + "/api/v3/ping", 5s,
+           [&](error_code ec, unsigned, std::string) {
+             got = ec;
+             ++calls;
+           });
+  ASSERT_TRUE(wait_until([&] { return calls > 0; }, 5s));
+  EXPECT_NE(got.message().find("certificate verify failed"), std::string::npos) << got.message();
 }
 
 // --- http_get

@@ -22,8 +22,11 @@ std::string parse_error(std::string_view text, client_request* out = nullptr) {
   return error;
 }
 
-outbound_frame text_frame(std::string s) {
-  return outbound_frame{nullptr, std::make_shared<const std::string>(std::move(s))};
+bool push(send_queue& q, std::string s) {
+  auto f = outbound_frame{nullptr, std::make_shared<const std::string>(std::move(s))};
+  return q.push(f);
+}
+
 }
 
 }  // namespace
@@ -107,11 +110,11 @@ TEST(server_protocol, encodes_replies) {
 
 TEST(server_send_queue, bounds_frames_and_bytes) {
   send_queue q(3, 100);
-  EXPECT_TRUE(q.push(text_frame(std::string(40, 'a'))));
-  EXPECT_TRUE(q.push(text_frame(std::string(40, 'b'))));
-  EXPECT_FALSE(q.push(text_frame(std::string(40, 'c'))));  // 120 bytes > 100
-  EXPECT_TRUE(q.push(text_frame(std::string(10, 'c'))));
-  EXPECT_FALSE(q.push(text_frame("d")));  // 4 frames > 3
+  EXPECT_TRUE(push(q, std::string(40, 'a')));
+  EXPECT_TRUE(push(q, std::string(40, 'b')));
+  EXPECT_FALSE(push(q, std::string(40, 'c')));  // 120 bytes > 100
+  EXPECT_TRUE(push(q, std::string(10, 'c')));
+  EXPECT_FALSE(push(q, "d"));  // 4 frames > 3
   EXPECT_EQ(q.size(), 3u);
   EXPECT_EQ(q.bytes(), 90u);
   EXPECT_EQ(q.discard(1), 2u);  // the front (in flight) stays
@@ -119,12 +122,12 @@ TEST(server_send_queue, bounds_frames_and_bytes) {
   q.pop_front();
   EXPECT_TRUE(q.empty());
   EXPECT_EQ(q.bytes(), 0u);
-  EXPECT_TRUE(q.push(text_frame(std::string(500, 'z'))));  // an empty queue takes any one frame
+  EXPECT_TRUE(push(q, std::string(500, 'z')));  // an empty queue takes any one frame
 }
 
 TEST(server_send_queue, zero_means_unbounded) {
   send_queue q(0, 0);
-  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(q.push(text_frame("x")));
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(push(q, "x"));
 }
 
 TEST(server_rate_limiter, allows_bursts_rejects_excess_and_closes_sustained_abuse) {
