@@ -27,8 +27,6 @@ bool push(send_queue& q, std::string s) {
   return q.push(f);
 }
 
-}
-
 }  // namespace
 
 TEST(server_protocol, parses_subscribe_with_all_fields) {
