@@ -1,8 +1,12 @@
 #pragma once
 // Helpers shared by the feed and simulator tests.
 #include <simdjson.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
@@ -13,6 +17,19 @@
 #include "net/net.hpp"
 
 namespace mdfan::test {
+
+// Silent unless MDFAN_TEST_LOG is set (then debug output on stderr).
+inline std::shared_ptr<spdlog::logger> quiet() {
+  static auto log = [] {
+    if (!std::getenv("MDFAN_TEST_LOG"))
+      return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto l = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    l->set_level(spdlog::level::debug);
+    return l;
+  }();
+  return log;
+}
+
 
 // An io_context running on its own thread until destroyed.
 class io_thread {

@@ -21,19 +21,8 @@ namespace mdfan::sim {
 namespace {
 
 using namespace std::chrono_literals;
+using test::quiet;
 using test::wait_until;
-
-// Silent unless MDFAN_TEST_LOG is set (then debug output on stderr).
-std::shared_ptr<spdlog::logger> quiet() {
-  static auto log = [] {
-    if (!std::getenv("MDFAN_TEST_LOG"))
-      return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    auto l = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    l->set_level(spdlog::level::debug);
-    return l;
-  }();
-  return log;
-}
 
 std::string url(const binance_sim& s, std::string_view target) {
   return "ws://127.0.0.1:" + std::to_string(s.port()) + std::string(target);

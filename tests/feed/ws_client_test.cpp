@@ -22,19 +22,8 @@ namespace mdfan::feed {
 namespace {
 
 using namespace std::chrono_literals;
+using test::quiet;
 using test::wait_until;
-
-// Silent unless MDFAN_TEST_LOG is set (then debug output on stderr).
-std::shared_ptr<spdlog::logger> quiet() {
-  static auto log = [] {
-    if (!std::getenv("MDFAN_TEST_LOG"))
-      return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    auto l = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    l->set_level(spdlog::level::debug);
-    return l;
-  }();
-  return log;
-}
 
 sim::sim_config sim_cfg(double rate = 2000) {
   sim::sim_config c;

@@ -31,6 +31,18 @@ void append_levels(std::string& out, const Map& levels, std::size_t limit = stat
   out.push_back(']');
 }
 
+// The best bid/ask fields shared by bookTicker and 24hrTicker: ,"b":..,"B":..,"a":..,"A":..
+void append_top_of_book(std::string& o, std::int64_t bp, std::int64_t bq, std::int64_t ap, std::int64_t aq) {
+  o.append(R"(,"b":)");
+  append_dec(o, bp);
+  o.append(R"(,"B":)");
+  append_dec(o, bq);
+  o.append(R"(,"a":)");
+  append_dec(o, ap);
+  o.append(R"(,"A":)");
+  append_dec(o, aq);
+}
+
 }  // namespace
 
 // --- stream_catalog
@@ -167,14 +179,7 @@ void binance_feed::on_step(const market_step& step, std::int64_t now, message_si
       append_uint(o, s.update_id);
       o.append(R"(,"s":)");
       append_str(o, s.name);
-      o.append(R"(,"b":)");
-      append_dec(o, bp);
-      o.append(R"(,"B":)");
-      append_dec(o, bq);
-      o.append(R"(,"a":)");
-      append_dec(o, ap);
-      o.append(R"(,"A":)");
-      append_dec(o, aq);
+      append_top_of_book(o, bp, bq, ap, aq);
       o.push_back('}');
     });
   }
@@ -315,14 +320,7 @@ void binance_feed::emit_ticker(std::size_t si, std::int64_t now, message_sink& s
     append_dec(o, st.last);
     o.append(R"(,"Q":)");
     append_dec(o, st.last_qty);
-    o.append(R"(,"b":)");
-    append_dec(o, bp);
-    o.append(R"(,"B":)");
-    append_dec(o, bq);
-    o.append(R"(,"a":)");
-    append_dec(o, ap);
-    o.append(R"(,"A":)");
-    append_dec(o, aq);
+    append_top_of_book(o, bp, bq, ap, aq);
     o.append(R"(,"o":)");
     append_dec(o, st.open);
     o.append(R"(,"h":)");
