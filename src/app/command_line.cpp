@@ -52,13 +52,19 @@ struct cli {
   const sim_command sim_defaults;
   CLI::App* sim = nullptr;
   std::string sim_listen;
-  std::string sim_symbols = fmt::format("{}", fmt::join(sim_defaults.symbols, ","));
+  std::string sim_exchange = sim_defaults.exchange;
+  std::string sim_faults;
+  std::string sim_symbols;
   std::string sim_rate = fmt::format("{}", sim_defaults.rate);
   std::string sim_seed = std::to_string(sim_defaults.seed);
 
   CLI::App* decode = nullptr;
   std::string decode_exchange = decode_command{}.exchange;
   std::string decode_file;
+
+  CLI::App* record = nullptr;
+  std::string rec_exchange = "binance", rec_symbols, rec_channels = "ticker,trade,book", rec_ws_url, rec_rest_url,
+              rec_interval = "1m", rec_market = "spot", rec_out, rec_seconds = "0", rec_frames = "0";
 
   cli() {
     app.get_formatter()->column_width(40);
@@ -82,9 +88,20 @@ struct cli {
     }
 
     sim = app.add_subcommand("sim", "run the exchange simulator: the exchange's own protocol on ws:// and http://");
+    sim->add_option("--exchange", sim_exchange,
+                    "whose protocol to speak: binance, coinbase, kraken, bybit, okx [default: binance]")
+        ->type_name("NAME");
     sim->add_option("--listen", sim_listen, "address to serve on")->type_name("HOST:PORT")->required();
-    sim->add_option("--symbols", sim_symbols, fmt::format("instruments to simulate [default: {}]", sim_symbols))
+    sim->add_option("--symbols", sim_symbols,
+                    "instruments to simulate, native or BASE-QUOTE [default: BTC-USDT,ETH-USDT; BTC-USD,ETH-USD on "
+                    "coinbase and kraken]")
         ->type_name("LIST");
+    sim->add_option("--faults", sim_faults,
+                    "fault script, comma-separated TIME:ACTION[:ARG] with TIME like 500ms or 5s after start and "
+                    "ACTION one of drop (close every connection), silent:DURATION (send nothing), skip[:SYMBOL] "
+                    "(drop the next book update: a sequence gap), checksum[:SYMBOL] (a wrong checksum), "
+                    "malformed[:SYMBOL] (an unparseable message); e.g. 5s:skip:BTC-USD,10s:silent:3s,15s:drop")
+        ->type_name("SCRIPT");
     sim->add_option("--rate", sim_rate,
                     fmt::format("messages per second across all streams; 0 pauses the feed [default: {}]", sim_rate))
         ->type_name("EVENTS_PER_S");
@@ -99,7 +116,28 @@ struct cli {
         ->add_option("--exchange", decode_exchange,
                      fmt::format("exchange whose protocol the lines are in [default: {}]", decode_exchange))
         ->type_name("NAME");
-    decode->add_option("file", decode_file, "file to read [default: standard input]")->type_name("FILE");
+    decode->add_option("file", decode_file, "file to read: one message per line, or a recording [default: standard input]")->type_name("FILE");
+
+    record = app.add_subcommand("record",
+                                "record an exchange's raw frames with their receive times into a file; replay it "
+                                "with --exchange replay:FILE");
+    record->add_option("--exchange", rec_exchange, "binance, coinbase, kraken, bybit or okx [default: binance]")
+        ->type_name("NAME");
+    record->add_option("--symbols", rec_symbols, "instruments, native or BASE-QUOTE [default: the exchange's defaults]")
+        ->type_name("LIST");
+    record->add_option("--channels", rec_channels, "event types: ticker, trade, book, candle [default: ticker,trade,book]")
+        ->type_name("LIST");
+    record->add_option("--exchange-ws-url", rec_ws_url, "WebSocket base URL [default: the exchange's own]")
+        ->type_name("URL");
+    record->add_option("--exchange-rest-url", rec_rest_url, "REST base URL (Binance) [default: the exchange's own]")
+        ->type_name("URL");
+    record->add_option("--candle-interval", rec_interval, "candle interval [default: 1m]")->type_name("INTERVAL");
+    record->add_option("--market", rec_market, "Bybit market: spot or linear [default: spot]")->type_name("MARKET");
+    record->add_option("--out", rec_out, "file to write")->type_name("FILE")->required();
+    record->add_option("--seconds", rec_seconds, "stop after this many seconds [default: 0, until interrupted]")
+        ->type_name("S");
+    record->add_option("--max-frames", rec_frames, "stop after this many frames [default: 0, no limit]")
+        ->type_name("N");
 
     app.footer(std::string(footer_text));  // after the subcommands, which would inherit it
   }
@@ -132,14 +170,46 @@ command parse_command_line(int argc, const char* const* argv, const env_map& env
 
   if (c.sim->parsed()) {
     sim_command s;
+    exchange_id id{};
+    if (!parse_exchange(c.sim_exchange, id))
+      throw config_error(fmt::format("sim --exchange (command line): \"{}\" is not an exchange (binance, coinbase, "
+                                     "kraken, bybit, okx)",
+                                     c.sim_exchange));
+    s.exchange = std::string(to_string(id));
+    s.faults = c.sim_faults;
     s.listen = with_origin("sim --listen", [&] { return parse_endpoint(c.sim_listen); });
-    s.symbols = with_origin("sim --symbols", [&] { return parse_symbols(c.sim_symbols); });
+    if (!c.sim_symbols.empty()) s.symbols = with_origin("sim --symbols", [&] { return parse_symbols(c.sim_symbols); });
     s.rate = with_origin("sim --rate", [&] { return parse_rate(c.sim_rate); });
     s.seed = with_origin("sim --seed",
                          [&] { return parse_unsigned(c.sim_seed, 0, std::numeric_limits<std::uint64_t>::max()); });
     return s;
   }
   if (c.decode->parsed()) return decode_command{c.decode_exchange, c.decode_file};
+  if (c.record->parsed()) {
+    // The run settings' parsers check the values, so record accepts exactly what a run would.
+    std::map<std::string, std::string> flags{{"exchange.name", c.rec_exchange},
+                                             {"exchange.channels", c.rec_channels},
+                                             {"exchange.candle_interval", c.rec_interval},
+                                             {"exchange.market", c.rec_market}};
+    if (!c.rec_symbols.empty()) flags.emplace("exchange.symbols", c.rec_symbols);
+    if (!c.rec_ws_url.empty()) flags.emplace("exchange.ws_url", c.rec_ws_url);
+    if (!c.rec_rest_url.empty()) flags.emplace("exchange.rest_url", c.rec_rest_url);
+    const app_config rc = resolve_config(flags, std::nullopt, env_map{});
+    if (!rc.exchange.replay_file.empty()) throw config_error("record --exchange (command line): cannot record a replay");
+    record_command r;
+    r.exchange = rc.exchange.name;
+    r.symbols = rc.exchange.symbols.empty() ? default_symbols(r.exchange) : rc.exchange.symbols;
+    r.channels = rc.exchange.channels;
+    r.ws_url = rc.exchange.ws_url;
+    r.rest_url = rc.exchange.rest_url;
+    r.candle_interval = rc.exchange.candle_interval;
+    r.market = rc.exchange.market;
+    r.out = c.rec_out;
+    r.seconds = with_origin("record --seconds", [&] { return parse_rate(c.rec_seconds); });
+    r.max_frames = with_origin("record --max-frames",
+                               [&] { return parse_unsigned(c.rec_frames, 0, std::numeric_limits<std::uint64_t>::max()); });
+    return r;
+  }
 
   std::map<std::string, std::string> flags;
   const auto& table = settings();

@@ -234,8 +234,9 @@ constexpr std::array<std::pair<std::string_view, spdlog::level::level_enum>, 8> 
     {"off", spdlog::level::off},
 }};
 
-// Exchanges with a live adapter; `--exchange` accepts only these. Extend when an adapter is added.
-constexpr std::array<exchange_id, 1> live_exchanges{exchange_id::binance};
+// Exchanges with a live adapter; `--exchange` accepts these (and replay:FILE).
+constexpr std::array<exchange_id, 5> live_exchanges{exchange_id::binance, exchange_id::coinbase, exchange_id::kraken,
+                                                    exchange_id::bybit, exchange_id::okx};
 
 constexpr std::uint64_t count_max = std::numeric_limits<std::uint32_t>::max();
 
@@ -428,9 +429,20 @@ const std::vector<setting_def>& defs() {
        [](const app_config& c) { return std::string(to_string(c.redis.mode)); }},
 
       // Exchange
-      {"exchange.name", "--exchange", "MDFAN_EXCHANGE", "NAME", "exchange to connect to (host, hybrid): binance",
+      {"exchange.name", "--exchange", "MDFAN_EXCHANGE", "NAME",
+       "exchange to connect to (host, hybrid): binance, coinbase, kraken, bybit, okx, or replay:FILE to replay a "
+       "recording made by 'mdfan record'",
        kind::text,
        [](app_config& c, std::string_view v) {
+         if (v.starts_with("replay:")) {
+           const auto file = v.substr(7);
+           if (file.empty()) fail("replay: needs a file (replay:FILE)");
+           std::ifstream probe{std::string(file)};
+           if (!probe) fail(fmt::format("cannot open the recording {}", in_quotes(file)));
+           c.exchange.replay_file = std::string(file);
+           return;
+         }
+         c.exchange.replay_file.clear();
          exchange_id id{};
          if (!parse_exchange(v, id) ||
              std::find(live_exchanges.begin(), live_exchanges.end(), id) == live_exchanges.end()) {
@@ -440,19 +452,54 @@ const std::vector<setting_def>& defs() {
          }
          c.exchange.name = id;
        },
-       [](const app_config& c) { return std::string(to_string(c.exchange.name)); }},
-      {"exchange.symbols", "--symbols", "MDFAN_SYMBOLS", "LIST", "instruments, in the exchange's spelling", kind::list,
+       [](const app_config& c) {
+         return c.exchange.replay_file.empty() ? std::string(to_string(c.exchange.name))
+                                               : "replay:" + c.exchange.replay_file;
+       }},
+      {"exchange.replay_speed", "--replay-speed", "MDFAN_REPLAY_SPEED", "X",
+       "replay pace: 1 as recorded, 10 ten times faster, 0 as fast as possible", kind::number,
+       [](app_config& c, std::string_view v) {
+         double x = 0;
+         const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+         if (v.empty() || ec != std::errc() || p != v.data() + v.size() || !(x >= 0) || x > 1e6)
+           fail(fmt::format("{} is not a replay speed (0 to 1000000)", in_quotes(v)));
+         c.exchange.replay_speed = x;
+       },
+       [](const app_config& c) { return fmt::format("{}", c.exchange.replay_speed); }},
+      {"exchange.candle_interval", "--candle-interval", "MDFAN_CANDLE_INTERVAL", "INTERVAL",
+       "candle interval: 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h, 1d (native candles where the exchange has "
+       "the interval, else built from trades)",
+       kind::text,
+       [](app_config& c, std::string_view v) {
+         static constexpr std::array<std::string_view, 11> known{"1m", "3m",  "5m", "15m", "30m", "1h",
+                                                                 "2h", "4h", "6h", "12h", "1d"};
+         if (std::find(known.begin(), known.end(), v) == known.end())
+           fail(fmt::format("{} is not a candle interval (1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h, 1d)",
+                            in_quotes(v)));
+         c.exchange.candle_interval = std::string(v);
+       },
+       [](const app_config& c) { return c.exchange.candle_interval; }},
+      {"exchange.market", "--market", "MDFAN_MARKET", "MARKET", "Bybit market: spot or linear", kind::text,
+       [](app_config& c, std::string_view v) {
+         if (v != "spot" && v != "linear") fail(fmt::format("{} is not a Bybit market (spot, linear)", in_quotes(v)));
+         c.exchange.market = std::string(v);
+       },
+       [](const app_config& c) { return c.exchange.market; }},
+      {"exchange.symbols", "--symbols", "MDFAN_SYMBOLS", "LIST",
+       "instruments, in the exchange's spelling or as BASE-QUOTE (default: BTC-USDT, ETH-USDT; BTC-USD, ETH-USD on "
+       "coinbase and kraken)",
+       kind::list,
        [](app_config& c, std::string_view v) { c.exchange.symbols = parse_symbols(v); },
        [](const app_config& c) { return show_list(c.exchange.symbols); }},
       {"exchange.ws_url", "--exchange-ws-url", "MDFAN_EXCHANGE_WS_URL", "URL",
-       "exchange market-data WebSocket base URL", kind::text,
+       "exchange market-data WebSocket base URL, scheme://host:port (default: the exchange's own)", kind::text,
        [](app_config& c, std::string_view v) {
          check_url(v, "ws", "wss");
          c.exchange.ws_url = std::string(v);
        },
        [](const app_config& c) { return c.exchange.ws_url; }},
       {"exchange.rest_url", "--exchange-rest-url", "MDFAN_EXCHANGE_REST_URL", "URL",
-       "exchange REST base URL (book snapshots)", kind::text,
+       "exchange REST base URL for book snapshots, Binance (default: the exchange's own)", kind::text,
        [](app_config& c, std::string_view v) {
          check_url(v, "http", "https");
          c.exchange.rest_url = std::string(v);
@@ -652,6 +699,11 @@ double parse_rate(std::string_view text) {
     fail(fmt::format("{} is not a rate (messages per second, 0 or more)", in_quotes(text)));
   }
   return v;
+}
+
+std::vector<std::string> default_symbols(exchange_id e) {
+  if (e == exchange_id::coinbase || e == exchange_id::kraken) return {"BTC-USD", "ETH-USD"};
+  return {"BTC-USDT", "ETH-USDT"};
 }
 
 const std::vector<setting_info>& settings() {

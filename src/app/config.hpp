@@ -62,19 +62,33 @@ struct redis_settings {
 
 // The exchange a host or hybrid instance connects to (executors ignore it).
 struct exchange_settings {
-  // Which exchange. Default: binance.
+  // Which exchange: binance, coinbase, kraken, bybit or okx. Default: binance.
   exchange_id name = exchange_id::binance;
-  // Instruments to follow, in the exchange's native spelling, upper-cased. Default: BTCUSDT, ETHUSDT.
-  std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT"};
-  // Market-data WebSocket base URL (ws:// or wss://). Default: wss://stream.binance.com:9443.
-  std::string ws_url = "wss://stream.binance.com:9443";
-  // REST base URL for book snapshots (http:// or https://). Default: https://api.binance.com.
-  std::string rest_url = "https://api.binance.com";
+  // Instead of a live exchange, replay this recording (`--exchange replay:FILE`, made by `mdfan
+  // record`); `name` is then the recording's exchange. Default: empty (live).
+  std::string replay_file;
+  // Replay speed: 1 is the recorded pace, 10 ten times faster, 0 as fast as possible. Default: 1.
+  double replay_speed = 1;
+  // Instruments to follow, in the exchange's native spelling or as BASE-QUOTE. Default: empty, which
+  // means BTC-USDT and ETH-USDT (BTC-USD and ETH-USD on Coinbase and Kraken).
+  std::vector<std::string> symbols;
+  // Market-data WebSocket base URL (ws:// or wss://). Default: empty, the exchange's own.
+  std::string ws_url;
+  // REST base URL for book snapshots (http:// or https://; Binance). Default: empty, the exchange's own.
+  std::string rest_url;
   // Event types to subscribe to on the exchange. Default: ticker, trade, book.
   std::vector<event_type> channels{event_type::ticker, event_type::trade, event_type::book};
+  // Candle interval (1m, 5m, 15m, 1h, 4h, 1d, ...): the exchange's native candles where it has the
+  // interval, else built from trades. Default: 1m.
+  std::string candle_interval = "1m";
+  // Bybit market: spot or linear. Default: spot.
+  std::string market = "spot";
 
   friend bool operator==(const exchange_settings&, const exchange_settings&) = default;
 };
+
+// The symbols an instance follows on `e` when none are configured.
+std::vector<std::string> default_symbols(exchange_id e);
 
 // The downstream HTTP + WebSocket server and its per-client limits. 0 means "no limit" for every limit.
 struct server_settings {

@@ -14,7 +14,8 @@
 #include <cstdio>
 #include <thread>
 
-#include "adapters/binance/adapter.hpp"
+#include "adapters/registry.hpp"
+#include "adapters/replay.hpp"
 #include "app/commands.hpp"
 #include "bridge/event_bridge.hpp"
 #include "core/clock.hpp"
@@ -27,17 +28,30 @@ namespace {
 std::unique_ptr<adapters::exchange_adapter> make_adapter(const app_config& cfg, net::any_io_executor ex,
                                                          manager& mgr, std::shared_ptr<spdlog::logger> log,
                                                          metrics_registry& metrics) {
-  if (cfg.exchange.name != exchange_id::binance)
-    throw config_error(fmt::format("exchange ({}): not supported yet; supported: binance",
-                                   to_string(cfg.exchange.name)));
-  adapters::binance_config bc;
-  bc.ws_url = cfg.exchange.ws_url;
-  bc.rest_url = cfg.exchange.rest_url;
-  bc.symbols = cfg.exchange.symbols;
-  bc.channels = adapters::binance_channels_for(cfg.exchange.channels);
-  bc.snapshot_depth = cfg.book.snapshot_depth;
-  return std::make_unique<adapters::binance_adapter>(
-      ex, std::move(bc), [&mgr](event&& ev) { mgr.ingest_local(std::move(ev)); }, std::move(log), metrics);
+  adapters::adapter_options opts;
+  opts.exchange = cfg.exchange.name;
+  opts.symbols = cfg.exchange.symbols;
+  opts.types = cfg.exchange.channels;
+  opts.ws_url = cfg.exchange.ws_url;
+  opts.rest_url = cfg.exchange.rest_url;
+  opts.candle_interval = cfg.exchange.candle_interval;
+  opts.market = cfg.exchange.market;
+  opts.snapshot_depth = cfg.book.snapshot_depth;
+  auto sink = [&mgr](event&& ev) { mgr.ingest_local(std::move(ev)); };
+  try {
+    if (!cfg.exchange.replay_file.empty()) {
+      adapters::replay_config rc;
+      rc.file = cfg.exchange.replay_file;
+      rc.speed = cfg.exchange.replay_speed;
+      rc.progress = true;
+      rc.opts = std::move(opts);
+      return std::make_unique<adapters::replay_adapter>(std::move(rc), std::move(sink), std::move(log), metrics);
+    }
+    if (opts.symbols.empty()) opts.symbols = default_symbols(opts.exchange);
+    return adapters::make_adapter(ex, opts, std::move(sink), std::move(log), metrics);
+  } catch (const std::invalid_argument& e) {
+    throw config_error(fmt::format("exchange: {}", e.what()));
+  }
 }
 
 redis::redis_config redis_config_of(const redis_settings& r) {

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "adapters/decode.hpp"
-#include "adapters/sim/binance_sim.hpp"
+#include "adapters/sim/simulator.hpp"
 #include "app/commands.hpp"
 
 namespace {
@@ -30,12 +30,20 @@ overloaded(F...) -> overloaded<F...>;
 
 int sim(const sim_command& cmd) {
   mdfan::sim::sim_config cfg;
+  std::vector<mdfan::sim::scripted_fault> script;
+  try {
+    script = mdfan::sim::parse_fault_script(cmd.faults);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "error: sim --faults (command line): {}\n", e.what());
+    return exit_usage;
+  }
+  cfg.exchange = cmd.exchange;
   cfg.host = cmd.listen.host;
   cfg.port = cmd.listen.port;
   cfg.symbols = cmd.symbols;
   cfg.rate = cmd.rate;
   cfg.seed = cmd.seed;
-  return mdfan::sim::run_sim(cfg);
+  return mdfan::sim::run_sim(cfg, script);
 }
 
 int decode(const decode_command& cmd) {
@@ -67,6 +75,7 @@ int main(int argc, char** argv) {
                           [](const run_command& c) { return run_instance(c.config); },
                           [](const sim_command& c) { return sim(c); },
                           [](const decode_command& c) { return decode(c); },
+                          [](const record_command& c) { return run_record(c); },
                           [](const print_command& c) {
                             std::fputs(c.text.c_str(), stdout);
                             return c.exit_code;

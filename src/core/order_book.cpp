@@ -52,6 +52,12 @@ bool order_book::apply(const book_update& u) {
   return true;
 }
 
+void order_book::truncate(std::size_t depth) {
+  if (depth == 0) return;
+  while (bids_.size() > depth) bids_.erase(std::prev(bids_.end()));
+  while (asks_.size() > depth) asks_.erase(std::prev(asks_.end()));
+}
+
 void order_book::clear() noexcept {
   bids_.clear();
   asks_.clear();

@@ -22,6 +22,8 @@ class order_book {
   bool apply(const book_update& u);
 
   void clear() noexcept;
+  // Keeps the best `depth` levels of each side (exchanges with a fixed book depth drop the rest).
+  void truncate(std::size_t depth);
   bool empty() const noexcept { return bids_.empty() && asks_.empty(); }
   std::size_t bid_count() const noexcept { return bids_.size(); }
   std::size_t ask_count() const noexcept { return asks_.size(); }
@@ -30,6 +32,16 @@ class order_book {
 
   std::uint64_t sequence() const noexcept { return sequence_; }
   void set_sequence(std::uint64_t s) noexcept { sequence_ = s; }
+
+  // Visits the best `depth` levels of a side (0: all), best first, without copying: f(const price_level&).
+  template <typename F>
+  void for_each_bid(std::size_t depth, F&& f) const {
+    visit(bids_, depth, f);
+  }
+  template <typename F>
+  void for_each_ask(std::size_t depth, F&& f) const {
+    visit(asks_, depth, f);
+  }
 
   // The best `depth` levels of each side (0: all), best first.
   std::vector<price_level> bids(std::size_t depth = 0) const;
@@ -43,6 +55,14 @@ class order_book {
   using ask_map = std::map<__int128, price_level, std::less<>>;
   template <typename Map>
   static bool apply(Map& side, const price_level& l);
+  template <typename Map, typename F>
+  static void visit(const Map& side, std::size_t depth, F& f) {
+    std::size_t n = 0;
+    for (const auto& [key, level] : side) {
+      if (depth != 0 && n++ == depth) break;
+      f(level);
+    }
+  }
   template <typename Map>
   static std::vector<price_level> levels(const Map& side, std::size_t depth);
 

@@ -68,9 +68,15 @@ TEST(AppConfig, DefaultsWithoutAnySource) {
   EXPECT_EQ(cfg.redis.key_prefix, "md:");
   EXPECT_EQ(cfg.redis.mode, redis_mode::single);
   EXPECT_EQ(cfg.exchange.name, exchange_id::binance);
-  EXPECT_EQ(cfg.exchange.symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
-  EXPECT_EQ(cfg.exchange.ws_url, "wss://stream.binance.com:9443");
-  EXPECT_EQ(cfg.exchange.rest_url, "https://api.binance.com");
+  EXPECT_TRUE(cfg.exchange.symbols.empty());  // the exchange's defaults (default_symbols)
+  EXPECT_EQ(default_symbols(exchange_id::binance), (std::vector<std::string>{"BTC-USDT", "ETH-USDT"}));
+  EXPECT_EQ(default_symbols(exchange_id::kraken), (std::vector<std::string>{"BTC-USD", "ETH-USD"}));
+  EXPECT_EQ(cfg.exchange.ws_url, "");  // the exchange's own
+  EXPECT_EQ(cfg.exchange.rest_url, "");
+  EXPECT_EQ(cfg.exchange.replay_file, "");
+  EXPECT_EQ(cfg.exchange.replay_speed, 1.0);
+  EXPECT_EQ(cfg.exchange.candle_interval, "1m");
+  EXPECT_EQ(cfg.exchange.market, "spot");
   EXPECT_EQ(cfg.bridge.max_pending, 100000U);
   EXPECT_EQ(cfg.server.max_frame_bytes, 65536U);
   EXPECT_EQ(cfg.server.max_subscriptions, 1024U);
@@ -106,6 +112,9 @@ const std::map<std::string, samples>& sample_values() {
       {"redis.password", {R"("file-pw")", "env-pw", "flag-pw"}},
       {"redis.db", {"1", "2", "3"}},
       {"redis.key_prefix", {R"("file:")", "env:", "flag:"}},
+      {"exchange.name", {R"("kraken")", "bybit", "okx"}},
+      {"exchange.replay_speed", {"2.5", "0", "10"}},
+      {"exchange.candle_interval", {R"("5m")", "1h", "1d"}},
       {"exchange.symbols", {R"(["SOLUSDT"])", "XRPUSDT,ADAUSDT", "DOGEUSDT"}},
       {"exchange.ws_url", {R"("ws://127.0.0.1:1")", "ws://127.0.0.1:2", "wss://example.com/ws"}},
       {"exchange.rest_url", {R"("http://127.0.0.1:1")", "http://127.0.0.1:2", "https://example.com"}},
@@ -116,8 +125,9 @@ const std::map<std::string, samples>& sample_values() {
   return table;
 }
 
-// Settings whose only valid value is the default for now: precedence cannot be observed on them.
-bool single_valued(std::string_view key) { return key == "redis.mode" || key == "exchange.name"; }
+// Settings with fewer than three valid values besides the default: precedence cannot be observed on
+// them with three distinct values (exchange.market: spot or linear).
+bool single_valued(std::string_view key) { return key == "redis.mode" || key == "exchange.market"; }
 
 std::string toml_for(std::string_view key, const std::string& literal) {
   auto dot = key.find('.');
@@ -402,7 +412,10 @@ TEST(AppConfigErrors, BadValuesNameTheSettingAndItsSource) {
       {{"--redis-mode", "ring"}, {}, {"--redis-mode (command line)", "not a Redis mode"}},
       {{"--redis-host", "a b"}, {}, {"--redis-host (command line)", "not a host name"}},
       {{"--redis-key-prefix", "a b"}, {}, {"--redis-key-prefix (command line)"}},
-      {{}, {{"MDFAN_EXCHANGE", "kraken"}}, {"MDFAN_EXCHANGE (environment)", "not a supported exchange"}},
+      {{}, {{"MDFAN_EXCHANGE", "nasdaq"}}, {"MDFAN_EXCHANGE (environment)", "not a supported exchange"}},
+      {{"--exchange", "replay:/nonexistent/x.rec"}, {}, {"--exchange (command line)", "cannot open the recording"}},
+      {{"--replay-speed", "-1"}, {}, {"--replay-speed (command line)", "not a replay speed"}},
+      {{"--market", "futures"}, {}, {"--market (command line)", "not a Bybit market"}},
       {{"--exchange", "nyse"}, {}, {"--exchange (command line)", "\"nyse\""}},
       {{"--symbols", ""}, {}, {"--symbols (command line)", "empty"}},
       {{"--symbols", "BTC USDT"}, {}, {"--symbols (command line)", "not a symbol"}},
@@ -512,8 +525,10 @@ TEST(CommandLine, HelpListsEveryOptionWithItsDefault) {
                            "MDFAN_ROLE",
                            "MDFAN_CONFIG",
                            "[default: 127.0.0.1:8080]",
-                           "[default: BTCUSDT,ETHUSDT]",
-                           "[default: wss://stream.binance.com:9443]",
+                           "--exchange NAME",
+                           "replay:FILE",
+                           "[default: 1m]",
+                           "record",
                            "[default: 64KiB]",
                            "[default: 16MiB]",
                            "[default: 100000]",
@@ -558,9 +573,32 @@ TEST(CommandLine, Sim) {
   cmd = parse({"sim", "--listen", "127.0.0.1:9100"});
   sim = std::get_if<sim_command>(&cmd);
   ASSERT_NE(sim, nullptr);
-  EXPECT_EQ(sim->symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  EXPECT_TRUE(sim->symbols.empty());  // the venue's defaults
+  EXPECT_EQ(sim->exchange, "binance");
   EXPECT_EQ(sim->rate, 1000.0);
   EXPECT_EQ(sim->seed, 1U);
+
+  cmd = parse({"sim", "--exchange", "okx", "--listen", "127.0.0.1:9100", "--faults", "5s:skip:BTC-USDT,10s:drop"});
+  sim = std::get_if<sim_command>(&cmd);
+  ASSERT_NE(sim, nullptr);
+  EXPECT_EQ(sim->exchange, "okx");
+  EXPECT_EQ(sim->faults, "5s:skip:BTC-USDT,10s:drop");
+}
+
+TEST(CommandLine, Record) {
+  auto cmd = parse({"record", "--exchange", "kraken", "--out", "k.rec", "--seconds", "5", "--channels", "book"});
+  auto* rec = std::get_if<record_command>(&cmd);
+  ASSERT_NE(rec, nullptr);
+  EXPECT_EQ(rec->exchange, exchange_id::kraken);
+  EXPECT_EQ(rec->symbols, (std::vector<std::string>{"BTC-USD", "ETH-USD"}));
+  EXPECT_EQ(rec->channels, std::vector<event_type>{event_type::book});
+  EXPECT_EQ(rec->out, "k.rec");
+  EXPECT_EQ(rec->seconds, 5.0);
+  EXPECT_NE(error_of({"record", "--exchange", "kraken"}).find("--out"), std::string::npos);
+  EXPECT_NE(error_of({"record", "--exchange", "nyse", "--out", "x"}).find("not a supported exchange"),
+            std::string::npos);
+  EXPECT_NE(error_of({"record", "--out", "x", "--candle-interval", "7m"}).find("not a candle interval"),
+            std::string::npos);
 }
 
 TEST(CommandLine, SimErrors) {
@@ -571,7 +609,9 @@ TEST(CommandLine, SimErrors) {
             std::string::npos);
   EXPECT_NE(error_of({"sim", "--listen", "127.0.0.1:1", "--seed", "-1"}).find("sim --seed (command line)"),
             std::string::npos);
-  EXPECT_NE(error_of({"sim", "--listen", "127.0.0.1:1", "--symbols", ""}).find("sim --symbols (command line)"),
+  EXPECT_NE(error_of({"sim", "--listen", "127.0.0.1:1", "--symbols", ","}).find("sim --symbols (command line)"),
+            std::string::npos);
+  EXPECT_NE(error_of({"sim", "--exchange", "nyse", "--listen", "127.0.0.1:1"}).find("sim --exchange (command line)"),
             std::string::npos);
 }
 

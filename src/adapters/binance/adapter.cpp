@@ -199,6 +199,7 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
   void on_message(std::string_view msg, std::int64_t receive_ns) {
     if (stopped_) return;
     m_->messages.inc();
+    if (cfg_.tap) cfg_.tap(name_, msg, receive_ns);
     binance_message m;
     binance_parse_error err;
     if (!parser_.parse_padded(msg, receive_ns, m, err)) {

@@ -72,7 +72,7 @@ binance_symbols make_symbols(const binance_config& cfg, std::vector<std::string>
   return symbols;
 }
 
-std::vector<std::string> binance_channels_for(const std::vector<event_type>& types) {
+std::vector<std::string> binance_channels_for(const std::vector<event_type>& types, std::string_view candle_interval) {
   std::vector<std::string> out;
   auto add = [&](const char* c) {
     if (std::find(out.begin(), out.end(), c) == out.end()) out.emplace_back(c);
@@ -85,7 +85,11 @@ std::vector<std::string> binance_channels_for(const std::vector<event_type>& typ
         add("bookTicker");
         break;
       case event_type::book: add("depth@100ms"); break;
-      case event_type::candle: add("kline_1m"); break;
+      case event_type::candle: {
+        const std::string kline = "kline_" + std::string(candle_interval);
+        add(kline.c_str());
+        break;
+      }
     }
   }
   return out;

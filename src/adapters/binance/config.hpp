@@ -3,6 +3,8 @@
 // streams over connections, REST URLs. No I/O here, so all of it is unit-testable.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -44,12 +46,17 @@ struct binance_config {
   // REST weight spent on depth snapshots per minute, across all symbols (Binance allows 6000 per IP).
   // A burst of resyncs (e.g. after a reconnect) is spread out instead of getting the IP banned.
   unsigned rest_weight_per_minute = 3000;
+
+  // Sees every raw frame before parsing (`mdfan record`), on the connection's strand. Optional.
+  std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap;
 };
 
 // The Binance channels carrying the given event types (the app's `exchange.channels`):
 // ticker -> ticker (24 h stats) + bookTicker (best bid/ask, real time), trade -> trade,
-// book -> depth@100ms (synced from REST snapshots), candle -> kline_1m.
-std::vector<std::string> binance_channels_for(const std::vector<event_type>& types);
+// book -> depth@100ms (synced from REST snapshots), candle -> kline_<candle_interval> (validate() rejects
+// an interval Binance does not have).
+std::vector<std::string> binance_channels_for(const std::vector<event_type>& types,
+                                              std::string_view candle_interval = "1m");
 
 // Checks the configuration; returns an empty string when it is valid, else a reason naming the setting.
 std::string validate(const binance_config& cfg);

@@ -38,12 +38,15 @@ class stream_catalog {
 
 // One generated message, formatted once and shared by every connection subscribed to its stream.
 struct sim_message {
-  std::uint32_t stream = 0;
-  std::shared_ptr<const std::string> text;  // the combined form: {"stream":"<name>","data":<payload>}
-  std::uint32_t payload_offset = 0;         // the raw payload is text[payload_offset, size - 1)
+  std::uint32_t stream = 0;  // the venue's topic id
+  std::shared_ptr<const std::string> text;
+  // Binance: text is the combined form {"stream":"<name>","data":<payload>} and the raw payload is
+  // text[payload_offset, size - 1). Other venues: 0, and the payload is the whole text.
+  std::uint32_t payload_offset = 0;
 
   std::string_view combined() const noexcept { return *text; }
   std::string_view payload() const noexcept {
+    if (payload_offset == 0) return *text;
     return std::string_view(*text).substr(payload_offset, text->size() - payload_offset - 1);
   }
 };

@@ -14,8 +14,6 @@ namespace {
 
 constexpr auto close_grace = std::chrono::seconds(2);
 constexpr auto http_read_timeout = std::chrono::seconds(30);
-constexpr std::size_t max_depth_limit = 5000;  // Binance's maximum
-constexpr std::size_t default_depth_limit = 100;
 
 bool benign(const error_code& ec) {
   return ec == net::error::operation_aborted || ec == net::error::eof || ec == net::error::connection_reset ||
@@ -26,11 +24,7 @@ bool benign(const error_code& ec) {
 
 // --- hub
 
-hub::hub(const sim_config& c, spdlog::logger& l)
-    : cfg(c),
-      log(l),
-      feed(c.symbols, c.seed, c.rate, c.start_time_ms ? c.start_time_ms : wall_ns() / 1'000'000),
-      subscribers_(feed.catalog().size()) {}
+hub::hub(const sim_config& c, venue& v, spdlog::logger& l) : cfg(c), ven(v), log(l), subscribers_(v.topic_count()) {}
 
 void hub::shutdown_all(bool websocket_only) {
   const std::vector<connection*> all(connections_.begin(), connections_.end());
@@ -49,24 +43,25 @@ void hub::unsubscribe(ws_session* s, std::uint32_t stream) {
 }
 
 void hub::push(sim_message&& msg) {
-  if (hook && !hook(feed.catalog().name(msg.stream), msg)) return;
+  if (hook && !hook(ven.topic_name(msg.stream), msg)) return;
   // deliver() never runs a completion handler inline, so the list cannot change under this loop.
   for (auto* s : subscribers_[msg.stream]) s->deliver(msg);
 }
 
 // --- ws_session
 
-ws_session::ws_session(tcp::socket&& socket, hub& h, subscription_set subs)
+ws_session::ws_session(tcp::socket&& socket, hub& h, std::unique_ptr<venue_session> state, venue_reply first)
     : socket_(std::move(socket)),
       hub_(h),
-      subs_(std::move(subs)),
+      state_(std::move(state)),
+      first_(std::move(first)),
       ping_timer_(socket_.get_executor()),
       kill_timer_(socket_.get_executor()) {
   hub_.add(this);
 }
 
 ws_session::~ws_session() {
-  for (const auto s : subs_.streams) hub_.unsubscribe(this, s);
+  for (const auto s : topics_) hub_.unsubscribe(this, s);
   hub_.remove(this);
   if (open_) hub_.stats.open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -91,8 +86,9 @@ void ws_session::on_accept(error_code ec) {
   open_ = true;
   stat_counters::inc(hub_.stats.connections);
   stat_counters::inc(hub_.stats.open_connections);
-  for (const auto s : subs_.streams) hub_.subscribe(this, s);
-  arm_ping();
+  apply(std::move(first_));
+  first_ = {};
+  if (hub_.ven.server_pings()) arm_ping();
   do_read();
 }
 
@@ -171,17 +167,42 @@ bool ws_session::on_frame(const frame_info& f, std::string_view payload) {
 void ws_session::on_message(std::string_view text) {
   if (closing_) return;
   stat_counters::inc(hub_.stats.requests);
-  auto r = handle_request(text, hub_.feed.catalog(), hub_.cfg.max_streams, subs_);
-  for (const auto s : r.added) hub_.subscribe(this, s);
-  for (const auto s : r.removed) hub_.unsubscribe(this, s);
-  auto reply = std::make_shared<const std::string>(std::move(r.reply));
-  const std::string_view view = *reply;
-  enqueue(ws_opcode::text, std::move(reply), view);
+  apply(hub_.ven.on_message(*state_, text));
+}
+
+// Frames first (a subscribe's ack and snapshot precede the topic's updates), then the topics.
+void ws_session::apply(venue_reply&& r) {
+  for (auto& f : r.frames) {
+    auto owned = std::make_shared<const std::string>(std::move(f));
+    const std::string_view view = *owned;
+    enqueue(ws_opcode::text, std::move(owned), view);
+    if (closing_) return;
+  }
+  for (const auto s : r.removed) {
+    hub_.unsubscribe(this, s);
+    topics_.erase(std::remove(topics_.begin(), topics_.end(), s), topics_.end());
+  }
+  for (const auto s : r.added) {
+    if (s >= hub_.ven.topic_count()) continue;
+    hub_.subscribe(this, s);
+    if (std::find(topics_.begin(), topics_.end(), s) == topics_.end()) topics_.push_back(s);
+  }
+  if (r.close) close(r.close_code, r.close_reason);
 }
 
 void ws_session::deliver(const sim_message& msg) {
   if (closing_ || !open_) return;
-  enqueue(ws_opcode::text, msg.text, subs_.combined ? msg.combined() : msg.payload());
+  const std::string_view view = hub_.ven.render(*state_, msg, scratch_);
+  if (!scratch_.empty() && view.data() >= scratch_.data() && view.data() < scratch_.data() + scratch_.size()) {
+    // Built for this session only: the frame takes the buffer.
+    const auto offset = static_cast<std::size_t>(view.data() - scratch_.data());
+    auto owned = std::make_shared<const std::string>(std::move(scratch_));
+    scratch_.clear();
+    const std::string_view own_view = std::string_view(*owned).substr(offset, view.size());
+    enqueue(ws_opcode::text, std::move(owned), own_view);
+    return;
+  }
+  enqueue(ws_opcode::text, msg.text, view);
 }
 
 void ws_session::enqueue(ws_opcode op, std::shared_ptr<const std::string> owner, std::string_view payload) {
@@ -322,18 +343,21 @@ void http_session::on_read(error_code ec, std::size_t) {
   }
   auto req = parser_->release();
   if (beast::websocket::is_upgrade(req)) {
-    subscription_set subs;
     std::string error;
+    venue_reply first;
+    std::unique_ptr<venue_session> state;
     if (req[http::field::sec_websocket_key].empty() || req[http::field::sec_websocket_version] != "13")
       error = "bad websocket handshake";
-    if (!error.empty() || !parse_stream_target(req.target(), hub_.feed.catalog(), hub_.cfg.max_streams, subs, error)) {
+    if (error.empty()) state = hub_.ven.open(req.target(), first, error);
+    if (!state) {
+      if (error.empty()) error = "not found";
       std::string body = R"({"code":-1,"msg":)";
       append_escaped(body, error);
       body += '}';
       return respond(http::status::bad_request, std::move(body), false);
     }
     stream_.expires_never();
-    std::make_shared<ws_session>(stream_.release_socket(), hub_, std::move(subs))->run(req);
+    std::make_shared<ws_session>(stream_.release_socket(), hub_, std::move(state), std::move(first))->run(req);
     return;
   }
   stat_counters::inc(hub_.stats.http_requests);
@@ -343,33 +367,9 @@ void http_session::on_read(error_code ec, std::size_t) {
 
 void http_session::route(const http::request<http::string_body>& req) {
   const bool keep = req.keep_alive();
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return respond(http::status::bad_request, R"({"code":-1,"msg":"bad target"})", false);
-  const std::string path = url->path();
-  if (path == "/api/v3/ping") return respond(http::status::ok, "{}", keep);
-  if (path == "/api/v3/time")
-    return respond(http::status::ok, R"({"serverTime":)" + std::to_string(hub_.feed.now_ms()) + "}", keep);
-  if (path != "/api/v3/depth") return respond(http::status::not_found, R"({"code":-1,"msg":"not found"})", keep);
-
-  const auto params = url->params();
-  const auto sym = params.find("symbol");
-  if (sym == params.end() || (*sym).value.empty())
-    return respond(http::status::bad_request,
-                   R"({"code":-1102,"msg":"Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."})",
-                   keep);
-  const auto index = hub_.feed.mkt().find((*sym).value);
-  if (index < 0) return respond(http::status::bad_request, R"({"code":-1121,"msg":"Invalid symbol."})", keep);
-  std::size_t limit = default_depth_limit;
-  if (const auto lim = params.find("limit"); lim != params.end()) {
-    const std::string v = (*lim).value;
-    const auto r = std::from_chars(v.data(), v.data() + v.size(), limit);
-    if (r.ec != std::errc() || r.ptr != v.data() + v.size() || limit == 0)
-      return respond(http::status::bad_request,
-                     R"({"code":-1100,"msg":"Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'."})",
-                     keep);
-    limit = std::min(limit, max_depth_limit);
-  }
-  respond(http::status::ok, hub_.feed.depth_snapshot(static_cast<std::size_t>(index), limit), keep);
+  auto reply = hub_.ven.rest(req.target());
+  if (!reply) return respond(http::status::not_found, R"({"code":-1,"msg":"not found"})", keep);
+  respond(static_cast<http::status>(reply->status), std::move(reply->body), keep);
 }
 
 void http_session::respond(http::status status, std::string body, bool keep_alive) {

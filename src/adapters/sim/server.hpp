@@ -14,8 +14,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "adapters/sim/binance_protocol.hpp"
-#include "adapters/sim/binance_sim.hpp"
+#include "adapters/sim/simulator.hpp"
+#include "adapters/sim/venue.hpp"
 #include "adapters/sim/ws_codec.hpp"
 #include "net/net.hpp"
 
@@ -49,15 +49,15 @@ class connection {
 
 class ws_session;
 
-// The state one simulator shares with its sessions: the feed, which session wants which stream, and
+// The state one simulator shares with its sessions: the venue, which session wants which topic, and
 // the open connections. Sessions register in their constructor and leave in their destructor.
 class hub final : public message_sink {
  public:
-  hub(const sim_config& cfg, spdlog::logger& log);
+  hub(const sim_config& cfg, venue& v, spdlog::logger& log);
 
   const sim_config& cfg;
+  venue& ven;
   spdlog::logger& log;
-  binance_feed feed;
   stat_counters stats;
   message_hook hook;
 
@@ -82,7 +82,7 @@ class hub final : public message_sink {
 // itself (ws_codec) rather than use Beast's websocket stream, which writes one message per syscall.
 class ws_session final : public connection, public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(tcp::socket&& socket, hub& h, subscription_set subs);
+  ws_session(tcp::socket&& socket, hub& h, std::unique_ptr<venue_session> state, venue_reply first);
   ~ws_session();
   // Answers a validated upgrade request with 101 and starts the session.
   void run(const http::request<http::string_body>& req);
@@ -105,6 +105,7 @@ class ws_session final : public connection, public std::enable_shared_from_this<
   void on_read(error_code ec, std::size_t n);
   bool on_frame(const frame_info& f, std::string_view payload);  // false: stop parsing
   void on_message(std::string_view text);
+  void apply(venue_reply&& r);  // topics, frames, close
   void enqueue(ws_opcode op, std::shared_ptr<const std::string> owner, std::string_view payload);
   void schedule_flush();
   void do_write();
@@ -115,7 +116,10 @@ class ws_session final : public connection, public std::enable_shared_from_this<
 
   tcp::socket socket_;
   hub& hub_;
-  subscription_set subs_;
+  std::unique_ptr<venue_session> state_;
+  venue_reply first_;                 // the venue's answer to the upgrade, applied once open
+  std::vector<std::uint32_t> topics_;  // subscribed topics (to leave the hub on destruction)
+  std::string scratch_;               // venue::render's per-session buffer
   http::response<http::empty_body> upgrade_;  // the 101 answer, alive while it is written
   beast::flat_buffer in_;
   std::string message_;  // a fragmented client message being assembled

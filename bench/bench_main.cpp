@@ -1,0 +1,52 @@
+// The parse benchmark's main: runs every registered benchmark (Google Benchmark flags apply), then
+// prints, for each "<exchange>/<type>/mdfan" with a "<exchange>/<type>/simdjson" twin, the time per
+// message of both and their ratio (mdfan / bare simdjson extraction of the same fields).
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+class collecting_reporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& r : runs) {
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
+      const std::string name = r.run_name.function_name;
+      ns[name] = r.GetAdjustedCPUTime();  // per iteration, in the benchmark's time unit (ns by default)
+    }
+  }
+  std::map<std::string, double> ns;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  collecting_reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+
+  bool header = false;
+  for (const auto& [name, t] : reporter.ns) {
+    const auto slash = name.rfind("/mdfan");
+    if (slash == std::string::npos || slash + 6 != name.size()) continue;
+    const std::string base = name.substr(0, slash);
+    const auto twin = reporter.ns.find(base + "/simdjson");
+    if (!header) {
+      std::printf("\n%-36s %12s %12s %8s\n", "message", "mdfan ns", "simdjson ns", "ratio");
+      header = true;
+    }
+    if (twin == reporter.ns.end()) {
+      std::printf("%-36s %12.1f %12s %8s\n", base.c_str(), t, "-", "-");
+    } else {
+      std::printf("%-36s %12.1f %12.1f %7.2fx\n", base.c_str(), t, twin->second, t / twin->second);
+    }
+  }
+  return 0;
+}

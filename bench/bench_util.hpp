@@ -1,0 +1,36 @@
+#pragma once
+// Shared by the parse benchmarks: fixture loading and the naming rule the ratio table relies on.
+//
+// Name every benchmark "<exchange>/<message type>/mdfan" (our parse + normalize into events) and its
+// twin "<exchange>/<message type>/simdjson" (a bare simdjson On-Demand extraction of the same fields
+// into std::string_view / numbers, nothing normalized): bench_main prints the ratio of each pair.
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mdfan::bench {
+
+// tests/fixtures/<exchange>/<file>, whole. Throws when missing (a benchmark must not measure nothing).
+inline std::string fixture(const std::string& exchange, const std::string& file) {
+  const std::string path = std::string(MDFAN_FIXTURES_DIR) + "/" + exchange + "/" + file;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("bench: missing fixture " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A message followed by 64 readable bytes (simdjson padding), as the WebSocket client delivers it.
+struct padded_message {
+  explicit padded_message(std::string text) : size(text.size()) {
+    text.append(64, '\0');
+    storage = std::move(text);
+  }
+  std::string_view view() const noexcept { return {storage.data(), size}; }
+  std::string storage;
+  std::size_t size;
+};
+
+}  // namespace mdfan::bench

@@ -1,0 +1,702 @@
+#include "adapters/bybit/parser.hpp"
+
+#include <array>
+#include <limits>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "adapters/bybit/config.hpp"
+
+namespace mdfan::adapters {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+constexpr std::int64_t ns_per_ms = 1'000'000;
+
+// Topic families this parser maps (tickers.X, publicTrade.X, orderbook.N.X, kline.I.X).
+struct topic_parts {
+  bybit_kind kind = bybit_kind::other;
+  std::string_view symbol;
+  std::string_view param;  // depth or interval
+  unsigned depth = 0;
+};
+
+bool parse_uint(std::string_view s, std::uint64_t& out) {
+  if (s.empty() || s.size() > 20) return false;
+  std::uint64_t v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return false;
+    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  out = v;
+  return true;
+}
+
+topic_parts split_topic(std::string_view topic) {
+  topic_parts p;
+  const auto dot = topic.find('.');
+  if (dot == std::string_view::npos) return p;
+  const std::string_view head = topic.substr(0, dot);
+  std::string_view rest = topic.substr(dot + 1);
+  if (head == "tickers" || head == "publicTrade") {
+    if (rest.empty() || rest.find('.') != std::string_view::npos) return p;
+    p.kind = head == "tickers" ? bybit_kind::ticker : bybit_kind::trades;
+    p.symbol = rest;
+    return p;
+  }
+  if (head == "orderbook" || head == "kline") {
+    const auto dot2 = rest.find('.');
+    if (dot2 == std::string_view::npos || dot2 == 0 || dot2 + 1 >= rest.size()) return p;
+    p.param = rest.substr(0, dot2);
+    p.symbol = rest.substr(dot2 + 1);
+    if (head == "orderbook") {
+      std::uint64_t d = 0;
+      if (!parse_uint(p.param, d) || d == 0 || d > 100000) return topic_parts{};
+      p.depth = static_cast<unsigned>(d);
+      p.kind = bybit_kind::book;
+    } else {
+      p.kind = bybit_kind::candles;
+    }
+  }
+  return p;
+}
+
+// The topic of a message from its text alone (for the error of a message that is not valid JSON).
+std::string_view topic_from_text(std::string_view msg) {
+  constexpr std::string_view key = R"("topic")";
+  const auto at = msg.find(key);
+  if (at == std::string_view::npos) return {};
+  msg.remove_prefix(at + key.size());
+  const auto colon = msg.find_first_not_of(" \t\r\n");
+  if (colon == std::string_view::npos || msg[colon] != ':') return {};
+  msg.remove_prefix(colon + 1);
+  const auto quote = msg.find_first_not_of(" \t\r\n");
+  if (quote == std::string_view::npos || msg[quote] != '"') return {};
+  msg.remove_prefix(quote + 1);
+  const auto end = msg.find('"');
+  if (end == std::string_view::npos || end > 100) return {};
+  return msg.substr(0, end);
+}
+
+// A field's key as it appears in the document, without the copy unescaping makes. Bybit's keys are
+// plain ASCII; a key written with escapes is compared as written (and so matches no known key).
+simdjson::error_code raw_key(simdjson::simdjson_result<od::field>& field, std::string_view& key) {
+  od::raw_json_string raw;
+  if (auto ec = field.key().get(raw)) return ec;
+  const char* s = raw.raw();
+  std::size_t n = 0;
+  while (s[n] != '"') n += s[n] == '\\' ? 2 : 1;  // the closing quote exists: the document was indexed
+  key = std::string_view(s, n);
+  return simdjson::SUCCESS;
+}
+
+bool is_negative(const decimal& d) { return !d.empty() && d.str().front() == '-'; }
+
+// Ticker fields Bybit sends as strings, and where they go. Spot has no best bid/ask in `tickers`.
+using ticker_field = decimal ticker::*;
+struct ticker_key {
+  std::string_view key;
+  ticker_field field;
+};
+constexpr std::array<ticker_key, 10> ticker_keys{{{"lastPrice", &ticker::last_price},
+                                                  {"bid1Price", &ticker::bid_price},
+                                                  {"bid1Size", &ticker::bid_size},
+                                                  {"ask1Price", &ticker::ask_price},
+                                                  {"ask1Size", &ticker::ask_size},
+                                                  {"prevPrice24h", &ticker::open_24h},
+                                                  {"highPrice24h", &ticker::high_24h},
+                                                  {"lowPrice24h", &ticker::low_24h},
+                                                  {"volume24h", &ticker::volume_24h},
+                                                  {"turnover24h", &ticker::quote_volume_24h}}};
+
+}  // namespace
+
+bool plain_decimal_text(std::string_view text, std::string& out) {
+  out.clear();
+  std::size_t i = 0;
+  const bool neg = i < text.size() && text[i] == '-';
+  if (neg) ++i;
+  std::string digits;
+  std::size_t int_digits = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') digits += text[i++], ++int_digits;
+  if (int_digits == 0) return false;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    const std::size_t before = digits.size();
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') digits += text[i++];
+    if (digits.size() == before) return false;
+  }
+  long exp = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool eneg = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) eneg = text[i++] == '-';
+    std::size_t n = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      if (exp < 1000) exp = exp * 10 + (text[i] - '0');
+      ++i, ++n;
+    }
+    if (n == 0) return false;
+    if (eneg) exp = -exp;
+  }
+  if (i != text.size() || exp > 100 || exp < -100) return false;
+  // The decimal point sits after `point` digits of `digits`.
+  const long point = static_cast<long>(int_digits) + exp;
+  std::string body;
+  if (point <= 0) {
+    body = "0.";
+    body.append(static_cast<std::size_t>(-point), '0');
+    body += digits;
+  } else if (static_cast<std::size_t>(point) >= digits.size()) {
+    body = digits;
+    body.append(static_cast<std::size_t>(point) - digits.size(), '0');
+  } else {
+    body = digits.substr(0, static_cast<std::size_t>(point)) + "." + digits.substr(static_cast<std::size_t>(point));
+  }
+  // Leading zeros of the integer part ("00.5" -> "0.5").
+  std::size_t lead = 0;
+  while (lead + 1 < body.size() && body[lead] == '0' && body[lead + 1] != '.') ++lead;
+  if (neg) out += '-';
+  out.append(body, lead);
+  return true;
+}
+
+struct bybit_parser::impl {
+  bybit_symbols symbols;
+  od::parser parser;
+  od::parser aux;           // for a "data" value that came before "topic" (never seen on the wire)
+  std::string padded;       // copy buffer for unpadded input
+  std::string deferred;     // that "data" value's text, padded
+  std::string number_text;  // exponent conversion scratch
+  bybit_message* out = nullptr;
+  bybit_parse_error* err = nullptr;
+  std::int64_t receive_ns = 0;
+  topic_parts topic;
+
+  bool fail(std::string reason) {
+    if (err->reason.empty()) err->reason = std::move(reason);
+    return false;
+  }
+  bool fail_json(simdjson::error_code ec) { return fail(fmt::format("not JSON ({})", simdjson::error_message(ec))); }
+
+  // ---- values
+
+  bool read_u64(od::value v, std::uint64_t& out_v, std::string_view name) {
+    const auto uec = v.get_uint64().get(out_v);  // the usual case
+    if (!uec) return true;
+    if (uec == simdjson::INCORRECT_TYPE) {  // not a number: left unread; a decimal string is accepted
+      std::string_view s;
+      if (v.get_string().get(s) == simdjson::SUCCESS && parse_uint(s, out_v)) return true;
+    }
+    return fail(fmt::format("'{}' is not an unsigned integer", name));
+  }
+
+  bool read_ms(od::value v, std::int64_t& ns, std::string_view name) {
+    std::uint64_t ms = 0;
+    if (!read_u64(v, ms, name)) return false;
+    if (ms > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / ns_per_ms))
+      return fail(fmt::format("'{}' is out of range", name));
+    ns = static_cast<std::int64_t>(ms) * ns_per_ms;
+    return true;
+  }
+
+  bool read_string(od::value v, std::string_view& s, std::string_view name) {
+    if (auto ec = v.get_string().get(s)) {
+      if (ec == simdjson::INCORRECT_TYPE) return fail(fmt::format("'{}' is not a string", name));
+      return fail_json(ec);
+    }
+    return true;
+  }
+
+  // A price or size: Bybit sends decimal strings; a JSON number is taken as its literal text. An
+  // empty string ("preOpenPrice":"") means "not sent" and leaves `d` empty.
+  bool read_decimal(od::value v, decimal& d, std::string_view name) {
+    std::string_view s;
+    const auto sec = v.get_string().get(s);  // the usual case; any other type is left unread
+    od::json_type t = od::json_type::string;
+    if (sec == simdjson::INCORRECT_TYPE) {
+      if (auto ec = v.type().get(t)) return fail_json(ec);
+    } else if (sec) {
+      return fail_json(sec);
+    }
+    if (t == od::json_type::string) {
+      if (s.empty()) return true;
+    } else if (t == od::json_type::number) {
+      s = v.raw_json_token();
+      while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
+        s.remove_suffix(1);
+      if (s.find_first_of("eE") != std::string_view::npos) {
+        if (!plain_decimal_text(s, number_text)) return fail(fmt::format("'{}' is not a number", name));
+        s = number_text;
+      }
+    } else if (t == od::json_type::null) {
+      return true;
+    } else {
+      return fail(fmt::format("'{}' is not a decimal", name));
+    }
+    if (!decimal::parse(s, d)) return fail(fmt::format("'{}' has a bad decimal '{}'", name, s.substr(0, 40)));
+    return true;
+  }
+
+  bool read_levels(od::value v, std::vector<price_level>& levels, std::string_view name) {
+    od::array arr;
+    if (auto ec = v.get_array().get(arr)) {
+      if (ec == simdjson::INCORRECT_TYPE) return fail(fmt::format("'{}' is not an array", name));
+      return fail_json(ec);
+    }
+    for (auto lv : arr) {
+      od::array pair;
+      if (auto ec = lv.get_array().get(pair)) {
+        if (ec == simdjson::INCORRECT_TYPE) return fail(fmt::format("level in '{}' is not an array", name));
+        return fail_json(ec);
+      }
+      price_level pl;
+      std::size_t n = 0;
+      for (auto x : pair) {
+        od::value xv;
+        if (auto ec = x.get(xv)) return fail_json(ec);
+        if (n < 2) {
+          decimal& d = n == 0 ? pl.price : pl.size;
+          if (!read_decimal(xv, d, n == 0 ? "price" : "size")) return false;
+          if (d.empty() || is_negative(d))
+            return fail(fmt::format("level in '{}' has a bad {}", name, n == 0 ? "price" : "size"));
+        }
+        ++n;
+      }
+      if (n != 2) return fail(fmt::format("level in '{}' has {} entries, expected [price, size]", name, n));
+      levels.push_back(pl);
+    }
+    return true;
+  }
+
+  // ---- "data" by topic kind
+
+  bool read_book(od::value v) {
+    od::object obj;
+    if (auto ec = v.get_object().get(obj)) {
+      if (ec == simdjson::INCORRECT_TYPE) return fail("orderbook 'data' is not an object");
+      return fail_json(ec);
+    }
+    auto& b = out->book;
+    bool have_u = false;
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto ec = raw_key(field, key)) return fail_json(ec);
+      od::value fv;
+      if (auto ec = field.value().get(fv)) return fail_json(ec);
+      if (key == "b") {
+        if (!read_levels(fv, b.bids, "b")) return false;
+      } else if (key == "a") {
+        if (!read_levels(fv, b.asks, "a")) return false;
+      } else if (key == "u") {
+        if (!read_u64(fv, b.update_id, "u")) return false;
+        have_u = true;
+      } else if (key == "seq") {
+        if (!read_u64(fv, b.cross_seq, "seq")) return false;
+      } else if (key == "s") {
+        std::string_view s;
+        if (!read_string(fv, s, "s")) return false;
+        if (s != topic.symbol) return fail(fmt::format("orderbook symbol '{}' is not the topic's", s.substr(0, 40)));
+      }
+    }
+    if (!have_u) return fail("orderbook 'data' has no 'u'");
+    return true;
+  }
+
+  bool read_ticker(od::value v) {
+    od::object obj;
+    if (auto ec = v.get_object().get(obj)) {
+      if (ec == simdjson::INCORRECT_TYPE) return fail("tickers 'data' is not an object");
+      return fail_json(ec);
+    }
+    auto& tk = out->tick;
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto ec = raw_key(field, key)) return fail_json(ec);
+      od::value fv;
+      if (auto ec = field.value().get(fv)) return fail_json(ec);
+      if (key == "symbol") {
+        std::string_view s;
+        if (!read_string(fv, s, "symbol")) return false;
+        if (s != topic.symbol) return fail(fmt::format("ticker symbol '{}' is not the topic's", s.substr(0, 40)));
+        continue;
+      }
+      for (const auto& tkey : ticker_keys) {
+        if (tkey.key == key) {
+          if (!read_decimal(fv, tk.*(tkey.field), key)) return false;
+          break;
+        }
+      }
+    }
+    return true;
+  }
+
+  bool read_trades(od::value v) {
+    od::array arr;
+    if (auto ec = v.get_array().get(arr)) {
+      if (ec == simdjson::INCORRECT_TYPE) return fail("publicTrade 'data' is not an array");
+      return fail_json(ec);
+    }
+    for (auto item : arr) {
+      od::object obj;
+      if (auto ec = item.get_object().get(obj)) {
+        if (ec == simdjson::INCORRECT_TYPE) return fail("trade is not an object");
+        return fail_json(ec);
+      }
+      trade& t = out->trades.emplace_back();
+      bool have_t = false, have_id = false;
+      for (auto field : obj) {
+        std::string_view key;
+        if (auto ec = raw_key(field, key)) return fail_json(ec);
+        od::value fv;
+        if (auto ec = field.value().get(fv)) return fail_json(ec);
+        if (key.size() == 1) {
+          switch (key[0]) {
+            case 'T':
+              if (!read_ms(fv, t.exchange_ts_ns, "T")) return false;
+              have_t = true;
+              break;
+            case 'p':
+              if (!read_decimal(fv, t.price, "p")) return false;
+              break;
+            case 'v':
+              if (!read_decimal(fv, t.size, "v")) return false;
+              break;
+            case 'i': {
+              std::string_view s;
+              if (!read_string(fv, s, "i")) return false;
+              t.trade_id.assign(s);
+              have_id = true;
+              break;
+            }
+            case 'S': {
+              std::string_view s;
+              if (!read_string(fv, s, "S")) return false;
+              if (s == "Buy") {
+                t.aggressor = side::buy;
+              } else if (s == "Sell") {
+                t.aggressor = side::sell;
+              } else {
+                return fail(fmt::format("trade side '{}' is not Buy or Sell", s.substr(0, 20)));
+              }
+              break;
+            }
+            case 's': {
+              std::string_view s;
+              if (!read_string(fv, s, "s")) return false;
+              if (s != topic.symbol) return fail(fmt::format("trade symbol '{}' is not the topic's", s.substr(0, 40)));
+              break;
+            }
+            default: break;
+          }
+        } else if (key == "seq") {
+          if (!read_u64(fv, t.sequence, "seq")) return false;
+        }
+      }
+      if (!have_t || !have_id || t.price.empty() || t.size.empty())
+        return fail("trade lacks one of 'T', 'i', 'p', 'v'");
+    }
+    return true;
+  }
+
+  bool read_candles(od::value v) {
+    od::array arr;
+    if (auto ec = v.get_array().get(arr)) {
+      if (ec == simdjson::INCORRECT_TYPE) return fail("kline 'data' is not an array");
+      return fail_json(ec);
+    }
+    for (auto item : arr) {
+      od::object obj;
+      if (auto ec = item.get_object().get(obj)) {
+        if (ec == simdjson::INCORRECT_TYPE) return fail("kline is not an object");
+        return fail_json(ec);
+      }
+      candle& c = out->candles.emplace_back();
+      bool have_start = false, have_end = false;
+      for (auto field : obj) {
+        std::string_view key;
+        if (auto ec = raw_key(field, key)) return fail_json(ec);
+        od::value fv;
+        if (auto ec = field.value().get(fv)) return fail_json(ec);
+        if (key == "start") {
+          if (!read_ms(fv, c.open_time_ns, "start")) return false;
+          have_start = true;
+        } else if (key == "end") {
+          if (!read_ms(fv, c.close_time_ns, "end")) return false;
+          have_end = true;
+        } else if (key == "open") {
+          if (!read_decimal(fv, c.open, "open")) return false;
+        } else if (key == "high") {
+          if (!read_decimal(fv, c.high, "high")) return false;
+        } else if (key == "low") {
+          if (!read_decimal(fv, c.low, "low")) return false;
+        } else if (key == "close") {
+          if (!read_decimal(fv, c.close, "close")) return false;
+        } else if (key == "volume") {
+          if (!read_decimal(fv, c.volume, "volume")) return false;
+        } else if (key == "turnover") {
+          if (!read_decimal(fv, c.quote_volume, "turnover")) return false;
+        } else if (key == "confirm") {
+          if (fv.get_bool().get(c.closed) != simdjson::SUCCESS) return fail("'confirm' is not a boolean");
+        } else if (key == "timestamp") {
+          if (!read_ms(fv, c.exchange_ts_ns, "timestamp")) return false;
+        }
+      }
+      if (!have_start || !have_end || c.open.empty() || c.close.empty())
+        return fail("kline lacks one of 'start', 'end', 'open', 'close'");
+    }
+    return true;
+  }
+
+  bool read_data(od::value v) {
+    switch (topic.kind) {
+      case bybit_kind::book: return read_book(v);
+      case bybit_kind::ticker: return read_ticker(v);
+      case bybit_kind::trades: return read_trades(v);
+      case bybit_kind::candles: return read_candles(v);
+      default: return true;  // a topic we do not map: its data is skipped
+    }
+  }
+
+  // Keeps the text of a "data" value seen before "topic", to be read once the topic is known.
+  bool defer_data(od::value v) {
+    od::json_type t;
+    if (auto ec = v.type().get(t)) return fail_json(ec);
+    std::string_view raw;
+    if (t == od::json_type::object) {
+      od::object o;
+      if (auto ec = v.get_object().get(o)) return fail_json(ec);
+      if (auto ec = o.raw_json().get(raw)) return fail_json(ec);
+    } else if (t == od::json_type::array) {
+      od::array a;
+      if (auto ec = v.get_array().get(a)) return fail_json(ec);
+      if (auto ec = a.raw_json().get(raw)) return fail_json(ec);
+    } else {
+      return fail("'data' is neither an object nor an array");
+    }
+    deferred.assign(raw);
+    deferred.append(simdjson::SIMDJSON_PADDING, '\0');
+    return true;
+  }
+
+  bool read_deferred() {
+    const std::size_t len = deferred.size() - simdjson::SIMDJSON_PADDING;
+    od::document doc;
+    if (auto ec = aux.iterate(deferred.data(), len, deferred.size()).get(doc)) return fail_json(ec);
+    od::value v;
+    if (auto ec = doc.get_value().get(v)) return fail_json(ec);
+    return read_data(v);
+  }
+
+  // ---- the message
+
+  bool parse(std::string_view msg) {
+    od::document doc;
+    if (auto ec = parser.iterate(msg.data(), msg.size(), msg.size() + simdjson::SIMDJSON_PADDING).get(doc))
+      return fail_json(ec);
+    od::object obj;
+    if (auto ec = doc.get_object().get(obj)) {
+      if (ec == simdjson::INCORRECT_TYPE) return fail("not a JSON object");
+      return fail_json(ec);
+    }
+    std::string_view type, op, ret_msg, req_id;
+    bool have_type = false, have_op = false, have_success = false, success = false, have_args = false;
+    bool have_data = false, deferred_data = false;
+    std::int64_t ts_ns = 0, cts_ns = 0;
+    std::uint64_t cs = 0;
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto ec = raw_key(field, key)) return fail_json(ec);
+      od::value v;
+      if (auto ec = field.value().get(v)) return fail_json(ec);
+      if (key == "topic") {
+        std::string_view t;
+        if (!read_string(v, t, "topic")) return false;
+        out->topic.assign(t);
+        topic = split_topic(out->topic);
+      } else if (key == "data") {
+        have_data = true;
+        if (out->topic.empty()) {
+          if (!defer_data(v)) return false;
+          deferred_data = true;
+        } else if (!read_data(v)) {
+          return false;
+        }
+      } else if (key == "type") {
+        if (!read_string(v, type, "type")) return false;
+        have_type = true;
+      } else if (key == "ts") {
+        if (!read_ms(v, ts_ns, "ts")) return false;
+      } else if (key == "cts") {
+        if (!read_ms(v, cts_ns, "cts")) return false;
+      } else if (key == "cs") {
+        if (!read_u64(v, cs, "cs")) return false;
+      } else if (key == "op") {
+        if (!read_string(v, op, "op")) return false;
+        have_op = true;
+      } else if (key == "success") {
+        if (v.get_bool().get(success) != simdjson::SUCCESS) return fail("'success' is not a boolean");
+        have_success = true;
+      } else if (key == "ret_msg") {
+        if (!read_string(v, ret_msg, "ret_msg")) return false;
+      } else if (key == "req_id") {
+        if (!read_string(v, req_id, "req_id")) return false;
+      } else if (key == "args") {
+        have_args = true;
+      }
+    }
+
+    if (out->topic.empty()) {
+      auto& c = out->control;
+      out->kind = bybit_kind::control;
+      c.op.assign(op);
+      c.ret_msg.assign(ret_msg);
+      c.req_id.assign(req_id);
+      c.success = !have_success || success;
+      if (have_type && type == "COMMAND_RESP") {
+        c.what = bybit_control::kind::ack;
+      } else if (have_op && op == "pong") {
+        c.what = bybit_control::kind::pong;
+      } else if (have_op && have_success) {
+        c.what = op == "ping" ? bybit_control::kind::pong : bybit_control::kind::ack;
+      } else if (have_op && (have_args || op == "ping")) {
+        c.what = bybit_control::kind::request;
+      } else {
+        return fail("neither a topic message nor a reply");
+      }
+      return true;
+    }
+
+    if (deferred_data && !read_deferred()) return false;
+    out->kind = topic.kind;
+    if (topic.kind == bybit_kind::other) return true;
+    if (!have_data) return fail(fmt::format("'{}' message has no 'data'", out->topic.substr(0, 60)));
+    const bool snapshot = have_type && type == "snapshot";
+    const bool delta = have_type && type == "delta";
+    const std::string instrument = symbols.normalize(topic.symbol);
+
+    switch (topic.kind) {
+      case bybit_kind::book: {
+        if (!snapshot && !delta) return fail("orderbook 'type' is neither snapshot nor delta");
+        auto& b = out->book;
+        b.symbol.assign(topic.symbol);
+        b.depth = topic.depth;
+        b.snapshot = snapshot;
+        b.ts_ns = ts_ns;
+        b.cts_ns = cts_ns;
+        break;
+      }
+      case bybit_kind::ticker: {
+        if (!snapshot && !delta) return fail("tickers 'type' is neither snapshot nor delta");
+        auto& tk = out->tick;
+        tk.exchange = exchange_id::bybit;
+        tk.symbol.assign(topic.symbol);
+        tk.instrument = instrument;
+        tk.exchange_ts_ns = ts_ns;
+        tk.receive_ts_ns = receive_ns;
+        tk.sequence = cs;
+        out->ticker_delta = delta;
+        break;
+      }
+      case bybit_kind::trades:
+        for (auto& t : out->trades) {
+          t.exchange = exchange_id::bybit;
+          t.symbol.assign(topic.symbol);
+          t.instrument = instrument;
+          t.receive_ts_ns = receive_ns;
+        }
+        break;
+      case bybit_kind::candles: {
+        const std::string interval = bybit_interval_name(topic.param);
+        for (auto& c : out->candles) {
+          c.exchange = exchange_id::bybit;
+          c.symbol.assign(topic.symbol);
+          c.instrument = instrument;
+          c.receive_ts_ns = receive_ns;
+          c.interval = interval;
+          if (c.exchange_ts_ns == 0) c.exchange_ts_ns = ts_ns;
+        }
+        break;
+      }
+      default: break;
+    }
+    return true;
+  }
+};
+
+bybit_parser::bybit_parser(bybit_symbols symbols) : impl_(std::make_unique<impl>()) {
+  impl_->symbols = std::move(symbols);
+}
+bybit_parser::~bybit_parser() = default;
+bybit_parser::bybit_parser(bybit_parser&&) noexcept = default;
+bybit_parser& bybit_parser::operator=(bybit_parser&&) noexcept = default;
+
+const bybit_symbols& bybit_parser::symbols() const noexcept { return impl_->symbols; }
+
+bool bybit_parser::parse_padded(std::string_view msg, std::int64_t receive_ns, bybit_message& out,
+                                bybit_parse_error& error) {
+  auto& p = *impl_;
+  error.reason.clear();
+  error.symbol.clear();
+  error.book = false;
+  out.kind = bybit_kind::control;
+  out.topic.clear();
+  out.book.bids.clear();
+  out.book.asks.clear();
+  out.book.update_id = out.book.cross_seq = 0;
+  out.tick = ticker{};
+  out.ticker_delta = false;
+  out.trades.clear();
+  out.candles.clear();
+  p.out = &out;
+  p.err = &error;
+  p.receive_ns = receive_ns;
+  p.topic = topic_parts{};
+  if (p.parse(msg)) return true;
+  // Which book the bad message concerned, from the parsed topic or, failing that, the raw text.
+  const std::string_view topic = out.topic.empty() ? topic_from_text(msg) : std::string_view(out.topic);
+  const topic_parts parts = split_topic(topic);
+  error.symbol.assign(parts.symbol);
+  error.book = parts.kind == bybit_kind::book;
+  if (error.reason.empty()) error.reason = "malformed message";
+  return false;
+}
+
+bool bybit_parser::parse(std::string_view msg, std::int64_t receive_ns, bybit_message& out, bybit_parse_error& error) {
+  auto& p = *impl_;
+  p.padded.assign(msg);
+  p.padded.append(simdjson::SIMDJSON_PADDING, '\0');
+  return parse_padded(std::string_view(p.padded.data(), msg.size()), receive_ns, out, error);
+}
+
+book_update to_book_update(const bybit_book_message& m, const bybit_symbols& symbols, std::int64_t receive_ns) {
+  book_update u;
+  u.exchange = exchange_id::bybit;
+  u.symbol = m.symbol;
+  u.instrument = symbols.normalize(m.symbol);
+  u.exchange_ts_ns = m.ts_ns;
+  u.receive_ts_ns = receive_ns;
+  u.sequence = m.update_id;
+  u.first_sequence = m.update_id;
+  u.snapshot = m.snapshot || m.update_id == 1;
+  u.bids = m.bids;
+  u.asks = m.asks;
+  return u;
+}
+
+void merge_ticker(ticker& state, const ticker& delta) {
+  for (const auto& k : ticker_keys)
+    if (!(delta.*(k.field)).empty()) state.*(k.field) = delta.*(k.field);
+  state.exchange = delta.exchange;
+  if (!delta.symbol.empty()) state.symbol = delta.symbol;
+  if (!delta.instrument.empty()) state.instrument = delta.instrument;
+  state.exchange_ts_ns = delta.exchange_ts_ns;
+  state.receive_ts_ns = delta.receive_ts_ns;
+  state.sequence = delta.sequence;
+}
+
+}  // namespace mdfan::adapters

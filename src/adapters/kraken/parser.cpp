@@ -1,0 +1,789 @@
+#include "adapters/kraken/parser.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "adapters/kraken/symbols.hpp"
+
+namespace mdfan::adapters {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+enum class channel_kind : std::uint8_t { none, book, ticker, trade, ohlc, instrument, status, heartbeat, other };
+enum class method_kind : std::uint8_t { none, subscribe, unsubscribe, pong, ping, other };
+
+channel_kind channel_of(std::string_view s) noexcept {
+  if (s == "book") return channel_kind::book;
+  if (s == "ticker") return channel_kind::ticker;
+  if (s == "trade") return channel_kind::trade;
+  if (s == "ohlc") return channel_kind::ohlc;
+  if (s == "instrument") return channel_kind::instrument;
+  if (s == "status") return channel_kind::status;
+  if (s == "heartbeat") return channel_kind::heartbeat;
+  return channel_kind::other;
+}
+
+method_kind method_of(std::string_view s) noexcept {
+  if (s == "subscribe") return method_kind::subscribe;
+  if (s == "unsubscribe") return method_kind::unsubscribe;
+  if (s == "pong") return method_kind::pong;
+  if (s == "ping") return method_kind::ping;
+  return method_kind::other;
+}
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+// The text of a book message's first symbol, found without parsing: `"symbol":"<name>"`.
+// Used only to name the book a malformed message concerned.
+std::string_view symbol_from_text(std::string_view msg) {
+  constexpr std::string_view key = R"("symbol")";
+  const auto at = msg.find(key);
+  if (at == std::string_view::npos) return {};
+  msg.remove_prefix(at + key.size());
+  const auto q = msg.find_first_not_of(" \t\r\n:");
+  if (q == std::string_view::npos || msg[q] != '"') return {};
+  msg.remove_prefix(q + 1);
+  const auto end = msg.find('"');
+  if (end == std::string_view::npos || end == 0 || end > 40) return {};
+  return msg.substr(0, end);
+}
+
+bool book_channel_text(std::string_view msg) {
+  const auto at = msg.find(R"("channel")");
+  if (at == std::string_view::npos) return false;
+  msg.remove_prefix(at + 9);
+  const auto q = msg.find_first_not_of(" \t\r\n:");
+  return q != std::string_view::npos && msg.substr(q).starts_with(R"("book")");
+}
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+constexpr std::int64_t minute_ns = 60'000'000'000LL;
+
+}  // namespace
+
+// ---- free functions
+
+bool kraken_number_text(std::string_view raw, decimal& out) noexcept {
+  if (raw.empty()) return false;
+  // The common case: no exponent. decimal::parse checks [-]digits[.digits]; JSON also wants a digit
+  // at both ends ("1." and ".5" are not numbers).
+  bool exponent = false;
+  for (const char c : raw) exponent |= (c == 'e') | (c == 'E');
+  if (!exponent) return is_digit(raw.back()) && is_digit(raw[raw.front() == '-' ? 1 : 0]) && decimal::parse(raw, out);
+  // JSON number: -? digits (. digits)? [eE] [+-]? digits
+  std::size_t i = 0;
+  const bool negative = raw[0] == '-';
+  if (negative) ++i;
+  const std::size_t int_begin = i;
+  while (i < raw.size() && is_digit(raw[i])) ++i;
+  const std::size_t int_end = i;
+  if (int_end == int_begin) return false;
+  std::size_t frac_begin = i, frac_end = i;
+  if (i < raw.size() && raw[i] == '.') {
+    frac_begin = ++i;
+    while (i < raw.size() && is_digit(raw[i])) ++i;
+    frac_end = i;
+    if (frac_end == frac_begin) return false;
+  }
+  if (i == raw.size()) return false;
+  if (raw[i] != 'e' && raw[i] != 'E') return false;
+  ++i;
+  bool exp_negative = false;
+  if (i < raw.size() && (raw[i] == '+' || raw[i] == '-')) exp_negative = raw[i++] == '-';
+  if (i == raw.size()) return false;
+  int exp = 0;
+  for (; i < raw.size(); ++i) {
+    if (!is_digit(raw[i])) return false;
+    if (exp > 1000) return false;  // far beyond what a decimal can hold
+    exp = exp * 10 + (raw[i] - '0');
+  }
+  if (exp_negative) exp = -exp;
+
+  // The digits of the mantissa with the point moved by the exponent: 1.5e-05 -> 0.000015.
+  char digits[decimal::capacity + 2];
+  std::size_t nd = 0;
+  const std::size_t int_len = int_end - int_begin, frac_len = frac_end - frac_begin;
+  if (int_len + frac_len > decimal::capacity) return false;
+  for (std::size_t k = int_begin; k < int_end; ++k) digits[nd++] = raw[k];
+  for (std::size_t k = frac_begin; k < frac_end; ++k) digits[nd++] = raw[k];
+  const long point = static_cast<long>(int_len) + exp;  // digits before the point
+  char buf[decimal::capacity + 1];
+  std::size_t n = 0;
+  auto put = [&](char c) {
+    if (n >= decimal::capacity) return false;
+    buf[n++] = c;
+    return true;
+  };
+  if (negative && !put('-')) return false;
+  if (point <= 0) {
+    if (!put('0') || !put('.')) return false;
+    for (long z = 0; z < -point; ++z)
+      if (!put('0')) return false;
+    for (std::size_t k = 0; k < nd; ++k)
+      if (!put(digits[k])) return false;
+  } else {
+    const auto p = static_cast<std::size_t>(point);
+    // Integer part without leading zeros (keeping one), then the fraction if any digits remain.
+    std::size_t k = 0;
+    bool started = false;
+    for (; k < p; ++k) {
+      const char c = k < nd ? digits[k] : '0';
+      if (!started && c == '0' && k + 1 < p) continue;
+      started = true;
+      if (!put(c)) return false;
+    }
+    if (p < nd) {
+      if (!put('.')) return false;
+      for (; k < nd; ++k)
+        if (!put(digits[k])) return false;
+    }
+  }
+  return decimal::parse(std::string_view(buf, n), out);
+}
+
+bool kraken_parse_time(std::string_view t, std::int64_t& ns) noexcept {
+  // YYYY-MM-DDTHH:MM:SS[.fffffffff](Z|+00:00)
+  if (t.size() < 20) return false;
+  auto num = [&](std::size_t pos, std::size_t len, int& v) {
+    v = 0;
+    for (std::size_t k = pos; k < pos + len; ++k) {
+      if (!is_digit(t[k])) return false;
+      v = v * 10 + (t[k] - '0');
+    }
+    return true;
+  };
+  int y, mo, d, h, mi, s;
+  if (!num(0, 4, y) || t[4] != '-' || !num(5, 2, mo) || t[7] != '-' || !num(8, 2, d) ||
+      (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !num(11, 2, h) || t[13] != ':' || !num(14, 2, mi) ||
+      t[16] != ':' || !num(17, 2, s))
+    return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970) return false;
+  std::size_t i = 19;
+  std::int64_t frac = 0;
+  if (t[i] == '.') {
+    ++i;
+    std::size_t digits = 0;
+    while (i < t.size() && is_digit(t[i])) {
+      if (digits < 9) frac = frac * 10 + (t[i] - '0');
+      ++digits;
+      ++i;
+    }
+    if (digits == 0) return false;
+    for (std::size_t k = digits; k < 9; ++k) frac *= 10;
+  }
+  const std::string_view zone = t.substr(i);
+  if (zone != "Z" && zone != "z" && zone != "+00:00" && zone != "-00:00") return false;
+  // Days from the civil date (Howard Hinnant's algorithm).
+  const int yy = y - (mo <= 2);
+  const int era = yy / 400;
+  const int yoe = yy - era * 400;
+  const int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+  const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + s;
+  if (secs > std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1) return false;
+  ns = secs * 1'000'000'000 + frac;
+  return true;
+}
+
+namespace {
+struct interval_entry {
+  std::uint64_t minutes;
+  std::string_view name;
+};
+constexpr std::array<interval_entry, 9> intervals{{{1, "1m"},
+                                                   {5, "5m"},
+                                                   {15, "15m"},
+                                                   {30, "30m"},
+                                                   {60, "1h"},
+                                                   {240, "4h"},
+                                                   {1440, "1d"},
+                                                   {10080, "1w"},
+                                                   {21600, "15d"}}};
+}  // namespace
+
+std::string_view kraken_interval_name(std::uint64_t minutes) noexcept {
+  for (const auto& e : intervals)
+    if (e.minutes == minutes) return e.name;
+  return {};
+}
+
+std::uint64_t kraken_interval_minutes(std::string_view name) noexcept {
+  for (const auto& e : intervals)
+    if (e.name == name) return e.minutes;
+  return 0;
+}
+
+void kraken_message::clear() {
+  what = kind::none;
+  snapshot = false;
+  events.clear();
+  book_count = 0;
+  pairs.clear();
+  control = kraken_control{};
+}
+
+// ---- the parser
+
+struct kraken_parser::impl {
+  od::parser parser;
+  std::string padded;  // copy buffer for unpadded input
+  kraken_parse_error* err = nullptr;
+  kraken_message* out = nullptr;
+  std::int64_t recv = 0;
+  std::string_view what;         // channel being read, for error reasons
+  std::string_view book_symbol;  // the book entry being read (valid during one parse), for errors
+
+  bool fail(std::string reason) {
+    if (err->reason.empty()) err->reason = std::move(reason);
+    return false;
+  }
+  bool fail_json(simdjson::error_code ec) { return fail(fmt::format("not JSON ({})", simdjson::error_message(ec))); }
+  bool wrong(std::string_view key, std::string_view expected) {
+    return fail(fmt::format("{}: field '{}' is not {}", what, key, expected));
+  }
+  bool missing(std::string_view key) { return fail(fmt::format("{}: missing field '{}'", what, key)); }
+
+  // ---- values
+
+  bool get_string(od::value& v, std::string_view key, std::string_view& s) {
+    if (auto ec = v.get_string().get(s)) return ec == simdjson::INCORRECT_TYPE ? wrong(key, "a string") : fail_json(ec);
+    return true;
+  }
+  bool get_uint(od::value& v, std::string_view key, std::uint64_t& u) {
+    if (auto ec = v.get_uint64().get(u))
+      return ec == simdjson::INCORRECT_TYPE || ec == simdjson::NUMBER_ERROR ? wrong(key, "an unsigned integer")
+                                                                            : fail_json(ec);
+    return true;
+  }
+  // A price or quantity: the number's literal text.
+  bool get_number(od::value& v, std::string_view key, decimal& d, bool non_negative = true) {
+    // The token's first character tells a number from any other value: no type() call needed.
+    const std::string_view raw = trim_right(v.raw_json_token());
+    if (raw.empty() || (raw.front() != '-' && !is_digit(raw.front()))) return wrong(key, "a number");
+    if (!kraken_number_text(raw, d))
+      return fail(fmt::format("{}: field '{}' is not a decimal number: '{}'", what, key, raw.substr(0, 40)));
+    if (non_negative && d.str().front() == '-')
+      return fail(fmt::format("{}: field '{}' is negative: '{}'", what, key, raw.substr(0, 40)));
+    return true;
+  }
+  bool get_time(od::value& v, std::string_view key, std::int64_t& ns) {
+    std::string_view s;
+    if (!get_string(v, key, s)) return false;
+    if (!kraken_parse_time(s, ns))
+      return fail(fmt::format("{}: field '{}' is not an RFC 3339 time: '{}'", what, key, s.substr(0, 40)));
+    return true;
+  }
+  bool get_object(od::value& v, std::string_view key, od::object& o) {
+    if (auto ec = v.get_object().get(o))
+      return ec == simdjson::INCORRECT_TYPE ? wrong(key, "an object") : fail_json(ec);
+    return true;
+  }
+  bool get_array(od::value& v, std::string_view key, od::array& a) {
+    if (auto ec = v.get_array().get(a)) return ec == simdjson::INCORRECT_TYPE ? wrong(key, "an array") : fail_json(ec);
+    return true;
+  }
+
+  template <class F>
+  bool for_fields(od::object& obj, F&& f) {
+    for (auto field : obj) {
+      od::field fd;
+      if (auto ec = std::move(field).get(fd)) return fail_json(ec);
+      // Kraken's keys are plain ASCII: read them in place; only a key with an escape is unescaped.
+      const char* raw = fd.key().raw();
+      std::size_t n = 0;
+      while (n < 64 && raw[n] != '"' && raw[n] != '\\') ++n;
+      std::string_view key(raw, n);
+      if (raw[n] != '"') {
+        if (auto ec = fd.unescaped_key().get(key)) return fail_json(ec);
+      }
+      od::value v;
+      v = fd.value();
+      if (!f(key, v)) return false;
+    }
+    return true;
+  }
+
+  template <class F>
+  bool for_objects(od::value& data, std::string_view name, F&& f) {
+    od::array arr;
+    if (!get_array(data, name, arr)) return false;
+    for (auto item : arr) {
+      od::value v;
+      if (auto ec = item.get(v)) return fail_json(ec);
+      od::object o;
+      if (auto ec = v.get_object().get(o))
+        return ec == simdjson::INCORRECT_TYPE ? fail(fmt::format("{}: an entry of '{}' is not an object", what, name))
+                                              : fail_json(ec);
+      if (!f(o)) return false;
+    }
+    return true;
+  }
+
+  void header(event_header& h, std::string_view symbol, std::int64_t ts) {
+    h.exchange = exchange_id::kraken;
+    h.symbol.assign(symbol);
+    h.instrument = kraken_normalize(symbol);
+    h.exchange_ts_ns = ts;
+    h.receive_ts_ns = recv;
+  }
+
+  // ---- channels
+
+  bool read_levels(od::value& v, std::string_view name, std::vector<price_level>& levels) {
+    levels.clear();
+    return for_objects(v, name, [&](od::object& o) {
+      price_level l;
+      bool has_price = false, has_qty = false;
+      if (!for_fields(o, [&](std::string_view key, od::value& x) {
+            if (key == "price") {
+              has_price = true;
+              return get_number(x, "price", l.price);
+            }
+            if (key == "qty") {
+              has_qty = true;
+              return get_number(x, "qty", l.size);
+            }
+            return true;
+          }))
+        return false;
+      if (!has_price || !has_qty) return fail(fmt::format("book: a level of '{}' lacks price or qty", name));
+      levels.push_back(l);
+      return true;
+    });
+  }
+
+  bool read_book(od::value& data) {
+    return for_objects(data, "data", [&](od::object& o) {
+      if (out->books.size() <= out->book_count) out->books.emplace_back();
+      kraken_book_data& b = out->books[out->book_count++];
+      b.symbol.clear();
+      b.bids.clear();
+      b.asks.clear();
+      b.checksum = 0;
+      b.exchange_ts_ns = 0;
+      bool has_checksum = false;
+      if (!for_fields(o, [&](std::string_view key, od::value& x) {
+            if (key == "symbol") {
+              std::string_view s;
+              if (!get_string(x, key, s)) return false;
+              b.symbol.assign(s);
+              book_symbol = s;
+              return true;
+            }
+            if (key == "bids") return read_levels(x, key, b.bids);
+            if (key == "asks") return read_levels(x, key, b.asks);
+            if (key == "checksum") {
+              std::uint64_t c = 0;
+              if (!get_uint(x, key, c)) return false;
+              if (c > 0xffffffffu) return fail("book: checksum out of the 32-bit range");
+              b.checksum = static_cast<std::uint32_t>(c);
+              has_checksum = true;
+              return true;
+            }
+            if (key == "timestamp") return get_time(x, key, b.exchange_ts_ns);
+            return true;
+          }))
+        return false;
+      if (b.symbol.empty()) return missing("symbol");
+      if (!has_checksum) return missing("checksum");
+      b.instrument = kraken_normalize(b.symbol);
+      return true;
+    });
+  }
+
+  bool read_ticker(od::value& data) {
+    return for_objects(data, "data", [&](od::object& o) {
+      ticker tk;
+      std::string_view sym;
+      std::int64_t ts = 0;
+      if (!for_fields(o, [&](std::string_view key, od::value& x) {
+            if (key.empty()) return true;
+            // Dispatch on the first character: a ticker has a dozen fields, most of them numbers.
+            switch (key[0]) {
+              case 's':
+                if (key == "symbol") return get_string(x, key, sym);
+                break;
+              case 'b':
+                if (key == "bid") return get_number(x, key, tk.bid_price);
+                if (key == "bid_qty") return get_number(x, key, tk.bid_size);
+                break;
+              case 'a':
+                if (key == "ask") return get_number(x, key, tk.ask_price);
+                if (key == "ask_qty") return get_number(x, key, tk.ask_size);
+                break;
+              case 'l':
+                if (key == "last") return get_number(x, key, tk.last_price);
+                if (key == "low") return get_number(x, key, tk.low_24h);
+                break;
+              case 'v':
+                if (key == "volume") return get_number(x, key, tk.volume_24h);
+                break;
+              case 'h':
+                if (key == "high") return get_number(x, key, tk.high_24h);
+                break;
+              case 'c':
+                if (key == "change") return get_number(x, key, tk.change_24h, false);
+                break;
+              case 't':
+                if (key == "timestamp") return get_time(x, key, ts);
+                break;
+              default: break;
+            }
+            return true;  // vwap, change_pct: no field in the normalized ticker
+          }))
+        return false;
+      if (sym.empty()) return missing("symbol");
+      header(tk, sym, ts);
+      out->events.emplace_back(std::move(tk));
+      return true;
+    });
+  }
+
+  bool read_trade(od::value& data) {
+    return for_objects(data, "data", [&](od::object& o) {
+      trade tr;
+      std::string_view sym;
+      std::uint64_t id = 0;
+      bool has_id = false, has_price = false, has_qty = false;
+      std::int64_t ts = 0;
+      if (!for_fields(o, [&](std::string_view key, od::value& x) {
+            if (key == "symbol") return get_string(x, key, sym);
+            if (key == "price") return has_price = true, get_number(x, key, tr.price);
+            if (key == "qty") return has_qty = true, get_number(x, key, tr.size);
+            if (key == "trade_id") return has_id = true, get_uint(x, key, id);
+            if (key == "timestamp") return get_time(x, key, ts);
+            if (key == "side") {
+              std::string_view s;
+              if (!get_string(x, key, s)) return false;
+              if (s == "buy") {
+                tr.aggressor = side::buy;
+              } else if (s == "sell") {
+                tr.aggressor = side::sell;
+              } else {
+                return fail(fmt::format("trade: unknown side '{}'", s.substr(0, 20)));
+              }
+              return true;
+            }
+            return true;  // ord_type
+          }))
+        return false;
+      if (sym.empty()) return missing("symbol");
+      if (!has_price) return missing("price");
+      if (!has_qty) return missing("qty");
+      if (!has_id) return missing("trade_id");
+      header(tr, sym, ts);
+      tr.sequence = id;
+      char buf[24];
+      const auto r = fmt::format_to_n(buf, sizeof buf, "{}", id);
+      tr.trade_id.assign(buf, r.out);
+      out->events.emplace_back(std::move(tr));
+      return true;
+    });
+  }
+
+  bool read_ohlc(od::value& data, std::int64_t message_ts) {
+    return for_objects(data, "data", [&](od::object& o) {
+      candle c;
+      std::string_view sym;
+      std::uint64_t minutes = 0;
+      std::int64_t candle_ts = 0;
+      bool has_begin = false;
+      if (!for_fields(o, [&](std::string_view key, od::value& x) {
+            if (key == "symbol") return get_string(x, key, sym);
+            if (key == "open") return get_number(x, key, c.open);
+            if (key == "high") return get_number(x, key, c.high);
+            if (key == "low") return get_number(x, key, c.low);
+            if (key == "close") return get_number(x, key, c.close);
+            if (key == "volume") return get_number(x, key, c.volume);
+            if (key == "trades") return get_uint(x, key, c.trades);
+            if (key == "interval") return get_uint(x, key, minutes);
+            if (key == "interval_begin") return has_begin = true, get_time(x, key, c.open_time_ns);
+            if (key == "timestamp") return get_time(x, key, candle_ts);
+            return true;  // vwap
+          }))
+        return false;
+      if (sym.empty()) return missing("symbol");
+      if (!has_begin) return missing("interval_begin");
+      const std::string_view name = kraken_interval_name(minutes);
+      if (name.empty()) return fail(fmt::format("ohlc: unknown interval {}", minutes));
+      if (c.open.empty() || c.high.empty() || c.low.empty() || c.close.empty() || c.volume.empty())
+        return fail("ohlc: missing open, high, low, close or volume");
+      header(c, sym, message_ts != 0 ? message_ts : candle_ts);
+      c.interval.assign(name);
+      // Inclusive end, as the other exchanges report it: the last millisecond of the interval.
+      c.close_time_ns = c.open_time_ns + static_cast<std::int64_t>(minutes) * minute_ns - 1'000'000;
+      out->events.emplace_back(std::move(c));
+      return true;
+    });
+  }
+
+  bool read_status(od::value& data) {
+    return for_objects(data, "data", [&](od::object& o) {
+      return for_fields(o, [&](std::string_view key, od::value& x) {
+        if (key != "system") return true;  // connection_id (> INT64_MAX), versions: not needed, not parsed
+        std::string_view s;
+        if (!get_string(x, key, s)) return false;
+        out->control.system.assign(s);
+        return true;
+      });
+    });
+  }
+
+  bool read_instrument(od::value& data) {
+    od::object o;
+    if (!get_object(data, "data", o)) return false;
+    return for_fields(o, [&](std::string_view key, od::value& x) {
+      if (key != "pairs") return true;  // assets
+      return for_objects(x, "pairs", [&](od::object& p) {
+        kraken_pair_info info;
+        if (!for_fields(p, [&](std::string_view k, od::value& y) {
+              std::uint64_t u = 0;
+              if (k == "symbol") {
+                std::string_view s;
+                if (!get_string(y, k, s)) return false;
+                info.symbol.assign(s);
+              } else if (k == "price_precision" || k == "qty_precision") {
+                if (!get_uint(y, k, u)) return false;
+                if (u > 18) return fail(fmt::format("instrument: {} {} out of range", k, u));
+                (k == "price_precision" ? info.precision.price : info.precision.qty) = static_cast<int>(u);
+              }
+              return true;
+            }))
+          return false;
+        if (!info.symbol.empty()) out->pairs.push_back(std::move(info));
+        return true;
+      });
+    });
+  }
+
+  bool read_data(channel_kind ch, od::value& data, std::int64_t message_ts) {
+    switch (ch) {
+      case channel_kind::book: what = "book"; return read_book(data);
+      case channel_kind::ticker: what = "ticker"; return read_ticker(data);
+      case channel_kind::trade: what = "trade"; return read_trade(data);
+      case channel_kind::ohlc: what = "ohlc"; return read_ohlc(data, message_ts);
+      case channel_kind::status: what = "status"; return read_status(data);
+      case channel_kind::instrument: what = "instrument"; return read_instrument(data);
+      default: return true;  // heartbeat and channels mdfan does not use: data skipped unread
+    }
+  }
+
+  bool run(const char* buf, std::size_t len, std::size_t capacity) {
+    od::document doc;
+    if (auto ec = parser.iterate(buf, len, capacity).get(doc)) return fail_json(ec);
+    od::object obj;
+    if (auto ec = doc.get_object().get(obj))
+      return ec == simdjson::INCORRECT_TYPE ? fail("not a JSON object") : fail_json(ec);
+
+    channel_kind ch = channel_kind::none;
+    method_kind method = method_kind::none;
+    int type = -1;  // 0 update, 1 snapshot
+    bool data_seen = false, data_deferred = false, has_success = false, success = true, has_params = false;
+    std::int64_t message_ts = 0;
+    kraken_control& ctl = out->control;
+    what = "message";
+    auto top = [&](std::string_view key, od::value& v) {
+      if (key == "channel") {
+        std::string_view s;
+        if (!get_string(v, key, s)) return false;
+        ch = channel_of(s);
+        if (ch == channel_kind::book) err->book = true;
+        if (ch == channel_kind::other) ctl.channel.assign(s);
+        return true;
+      }
+      if (key == "type") {
+        std::string_view s;
+        if (!get_string(v, key, s)) return false;
+        type = s == "snapshot" ? 1 : 0;
+        return true;
+      }
+      if (key == "data") {
+        data_seen = true;
+        if (ch == channel_kind::none) {
+          data_deferred = true;  // read once the channel is known (a second pass)
+          return true;
+        }
+        return read_data(ch, v, message_ts);
+      }
+      if (key == "timestamp") return get_time(v, key, message_ts);
+      if (key == "method") {
+        std::string_view s;
+        if (!get_string(v, key, s)) return false;
+        method = method_of(s);
+        return true;
+      }
+      if (key == "success") {
+        has_success = true;
+        if (auto ec = v.get_bool().get(success))
+          return ec == simdjson::INCORRECT_TYPE ? wrong(key, "a boolean") : fail_json(ec);
+        return true;
+      }
+      if (key == "result") {
+        od::json_type t;
+        if (auto ec = v.type().get(t)) return fail_json(ec);
+        if (t != od::json_type::object) return true;
+        od::object r;
+        if (!get_object(v, key, r)) return false;
+        return for_fields(r, [&](std::string_view k, od::value& x) {
+          std::string_view s;
+          od::json_type xt;
+          if (k != "channel" && k != "symbol") return true;
+          if (auto ec = x.type().get(xt)) return fail_json(ec);
+          if (xt != od::json_type::string) return true;
+          if (!get_string(x, k, s)) return false;
+          (k == "channel" ? ctl.channel : ctl.symbol).assign(s);
+          return true;
+        });
+      }
+      if (key == "error" || key == "Error") {
+        od::json_type t;
+        if (auto ec = v.type().get(t)) return fail_json(ec);
+        if (t != od::json_type::string) return true;
+        std::string_view s;
+        if (!get_string(v, key, s)) return false;
+        ctl.error.assign(s.substr(0, 200));
+        return true;
+      }
+      if (key == "params") has_params = true;
+      return true;
+    };
+    if (!for_fields(obj, top)) return false;
+    if (data_deferred && ch != channel_kind::none) {
+      doc.rewind();
+      if (auto ec = doc.get_object().get(obj)) return fail_json(ec);
+      if (!for_fields(obj, [&](std::string_view key, od::value& v) {
+            return key == "data" ? read_data(ch, v, message_ts) : true;
+          }))
+        return false;
+    }
+    // Past the end of the document, current_location() reports OUT_OF_BOUNDS; anything else is trailing content.
+    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+      return fail("trailing content after the JSON object");
+
+    out->snapshot = type == 1;
+    if (method != method_kind::none) {
+      out->what = kraken_message::kind::control;
+      switch (method) {
+        case method_kind::subscribe:
+          ctl.what = has_params ? kraken_control::kind::request : kraken_control::kind::subscribe;
+          break;
+        case method_kind::unsubscribe:
+          ctl.what = has_params ? kraken_control::kind::request : kraken_control::kind::unsubscribe;
+          break;
+        case method_kind::pong: ctl.what = kraken_control::kind::pong; break;
+        case method_kind::ping: ctl.what = kraken_control::kind::request; break;
+        default: ctl.what = has_params ? kraken_control::kind::request : kraken_control::kind::other; break;
+      }
+      ctl.success = has_success ? success : ctl.error.empty();
+      return true;
+    }
+    switch (ch) {
+      case channel_kind::none:
+        if (!ctl.error.empty()) {
+          out->what = kraken_message::kind::control;
+          ctl.what = kraken_control::kind::error;
+          ctl.success = false;
+          return true;
+        }
+        return fail("neither 'channel' nor 'method': not a Kraken v2 message");
+      case channel_kind::book:
+        what = "book";
+        if (!data_seen) return missing("data");
+        if (type < 0) return missing("type");
+        out->what = kraken_message::kind::book;
+        return true;
+      case channel_kind::ticker:
+      case channel_kind::trade:
+      case channel_kind::ohlc:
+        if (!data_seen) return fail("missing field 'data'");
+        out->what = kraken_message::kind::events;
+        if (ch == channel_kind::ohlc && out->snapshot) mark_closed_candles();
+        return true;
+      case channel_kind::instrument: out->what = kraken_message::kind::instrument; return true;
+      case channel_kind::status:
+        out->what = kraken_message::kind::control;
+        ctl.what = kraken_control::kind::status;
+        ctl.channel = "status";
+        return true;
+      case channel_kind::heartbeat:
+        out->what = kraken_message::kind::control;
+        ctl.what = kraken_control::kind::heartbeat;
+        ctl.channel = "heartbeat";
+        return true;
+      case channel_kind::other:
+        out->what = kraken_message::kind::control;
+        ctl.what = kraken_control::kind::other;
+        return true;
+    }
+    return true;
+  }
+
+  // In an ohlc snapshot every candle but the newest of its symbol is complete.
+  void mark_closed_candles() {
+    auto& ev = out->events;
+    for (std::size_t i = 0; i < ev.size(); ++i) {
+      auto& c = std::get<candle>(ev[i]);
+      for (std::size_t j = i + 1; j < ev.size(); ++j) {
+        const auto& later = std::get<candle>(ev[j]);
+        if (later.symbol == c.symbol && later.open_time_ns > c.open_time_ns) {
+          c.closed = true;
+          break;
+        }
+      }
+    }
+  }
+
+  bool parse(const char* buf, std::size_t len, std::size_t capacity, std::int64_t receive_ns, kraken_message& m,
+             kraken_parse_error& e) {
+    m.clear();
+    e = kraken_parse_error{};
+    err = &e;
+    out = &m;
+    recv = receive_ns;
+    book_symbol = {};
+    if (run(buf, len, capacity)) {
+      e.symbol.clear();
+      e.book = false;
+      return true;
+    }
+    // Whatever was read is discarded: a malformed message yields no partial events.
+    m.clear();
+    if (e.book && !book_symbol.empty()) e.symbol.assign(book_symbol);
+    const std::string_view text(buf, len);
+    if (!e.book && book_channel_text(text)) e.book = true;
+    if (e.book && e.symbol.empty()) e.symbol.assign(symbol_from_text(text));
+    return false;
+  }
+};
+
+kraken_parser::kraken_parser() : impl_(std::make_unique<impl>()) {}
+kraken_parser::~kraken_parser() = default;
+kraken_parser::kraken_parser(kraken_parser&&) noexcept = default;
+kraken_parser& kraken_parser::operator=(kraken_parser&&) noexcept = default;
+
+bool kraken_parser::parse_padded(std::string_view msg, std::int64_t receive_ns, kraken_message& out,
+                                 kraken_parse_error& error) {
+  return impl_->parse(msg.data(), msg.size(), msg.size() + simdjson::SIMDJSON_PADDING, receive_ns, out, error);
+}
+
+bool kraken_parser::parse(std::string_view msg, std::int64_t receive_ns, kraken_message& out,
+                          kraken_parse_error& error) {
+  auto& p = impl_->padded;
+  p.assign(msg);
+  p.append(simdjson::SIMDJSON_PADDING, '\0');
+  return impl_->parse(p.data(), msg.size(), p.size(), receive_ns, out, error);
+}
+
+}  // namespace mdfan::adapters
