@@ -8,6 +8,7 @@ PACKAGES=(
   libboost1.81-all-dev libhiredis-dev libsimdjson-dev libfmt-dev libspdlog-dev libssl-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libtoml11-dev
   redis-server redis-sentinel redis-tools
+  clang libclang-rt-14-dev
   python3 curl procps ca-certificates
 )
 

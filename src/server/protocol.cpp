@@ -221,4 +221,11 @@ std::string make_error(std::string_view reason, std::string_view id) {
   return out;
 }
 
+std::string make_gap(std::string_view topic, std::uint64_t dropped) {
+  std::string out = R"({"type":"gap","topic":)";
+  append_json_string(out, topic);
+  out += fmt::format(R"(,"dropped":{}}})", dropped);
+  return out;
+}
+
 }  // namespace mdfan::server_protocol

@@ -11,6 +11,7 @@
 //   {"op":"subscribed","topics":[...],"id":7}      {"op":"unsubscribed","topics":[...],"id":"u1"}
 //   {"op":"pong","ts":<server wall clock, ns>,"id":3}
 //   {"op":"error","reason":"...","id":7}
+//   {"type":"gap","topic":"trade:binance:BTC-USDT","dropped":12}   (events lost to a slow read)
 //   events: the manager's JSON encoding of each event, byte for byte ({"type":"trade",...}).
 #include <cstddef>
 #include <cstdint>
@@ -47,5 +48,7 @@ std::string make_ack(client_op op, const std::vector<topic_pattern>& patterns, s
 std::string make_pong(std::int64_t ts_ns, std::string_view id);
 // {"op":"error","reason":"...","id":...}
 std::string make_error(std::string_view reason, std::string_view id);
+// {"type":"gap","topic":"...","dropped":n}: n events of `topic` were not sent to this client.
+std::string make_gap(std::string_view topic, std::uint64_t dropped);
 
 }  // namespace mdfan::server_protocol

@@ -1,82 +1,145 @@
 #pragma once
-// The per-client outgoing queue: bounded in frames and bytes, with an explicit overflow policy.
+// The per-client outgoing queue: bounded in frames and bytes, with a policy per event type for an
+// event that does not fit (slow_consumer.hpp; docs/architecture.md, "The server"). Sans-I/O: the
+// session drives it and the unit tests drive it without sockets.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
+#include "core/metrics.hpp"
 #include "manager/manager.hpp"
+#include "server/slow_consumer.hpp"
 
 namespace mdfan::server_detail {
 
 // One frame waiting for a client: a market event (whose shared encoding is sent as is) or a reply.
 struct outbound_frame {
   event_ptr ev;                             // set for market events
-  std::shared_ptr<const std::string> text;  // set for protocol replies
+  std::shared_ptr<const std::string> text;  // set for protocol replies and gap notices
 
   std::string_view bytes() const noexcept { return ev ? std::string_view(ev->json) : std::string_view(*text); }
 };
 
-// What a session does with a frame that does not fit its queue. Today every frame disconnects the
-// client; per-type policies (conflate tickers/books to the latest per topic, drop trades and count)
-// slot in through overflow_policy_for() without touching the write loop.
-enum class overflow_policy : std::uint8_t {
-  disconnect,  // close the client ("slow consumer"); its queued frames are discarded and counted
+enum class push_result : std::uint8_t {
+  queued,      // appended (a book snapshot ending a recovery may be preceded by its gap notice)
+  conflated,   // replaced the queued or held value of its topic (one older value superseded)
+  held,        // did not fit: held aside as its topic's latest value until the queue drains
+  dropped,     // not queued (no room, or its topic is recovering); owed to the client in a gap notice
+  resync,      // a book update did not fit: the topic's queued updates were removed and a snapshot is due
+  disconnect,  // did not fit and its policy is disconnect (replies always are: they cannot be dropped)
 };
 
-inline overflow_policy overflow_policy_for(const outbound_frame& /*frame*/) noexcept {
-  return overflow_policy::disconnect;
-}
+// Instance-wide counters the queue adds to (any may be null).
+struct overflow_counters {
+  std::array<counter*, event_type_count> conflated{};
+  std::array<counter*, event_type_count> dropped{};
+  counter* lost = nullptr;         // every frame lost to overflow (dropped, removed, discarded), replies included
+  counter* gap_notices = nullptr;  // gap notices queued
+};
+
+// This client's share of the above.
+struct overflow_stats {
+  std::array<std::uint64_t, event_type_count> conflated{};
+  std::array<std::uint64_t, event_type_count> dropped{};
+  std::uint64_t gap_notices = 0;
+  std::uint64_t snapshots_requested = 0;
+};
 
 // FIFO of frames bounded in count and bytes. Lives on the session strand (not thread-safe).
-// The front frame may be in a write: it stays queued (its buffer alive) until pop_front().
+// The front frame may be in a write (begin_write): it stays queued, unchanged, until pop_front().
+//
+// Bounds: the frame count is never exceeded; the byte count is exceeded only by a replacement in
+// place growing its slot (a ticker or candle a few bytes longer than the one it supersedes). Held
+// values, owed gap counts and recovering book topics live outside the queue: at most one of each per
+// topic the client is subscribed to.
 class send_queue {
  public:
-  // 0 disables the corresponding bound.
-  send_queue(std::size_t max_frames, std::size_t max_bytes) noexcept : max_frames_(max_frames), max_bytes_(max_bytes) {}
+  // 0 disables the corresponding bound. A frame always fits an empty queue, so one oversized event
+  // cannot wedge a client.
+  send_queue(std::size_t max_frames, std::size_t max_bytes, slow_consumer_policy policy = {},
+             overflow_counters counters = {});
 
-  // Moves `f` in and returns true; or returns false, leaving `f` untouched, when it would exceed a
-  // bound. A frame always fits an empty queue, so one oversized event cannot wedge a client.
-  bool push(outbound_frame& f) {
-    const std::size_t n = f.bytes().size();
-    if (!frames_.empty()) {
-      if (max_frames_ != 0 && frames_.size() >= max_frames_) return false;
-      if (max_bytes_ != 0 && bytes_ + n > max_bytes_) return false;
-    }
-    bytes_ += n;
-    frames_.push_back(std::move(f));
-    return true;
-  }
+  // Queues `f` or applies its type's policy; `f` is consumed either way.
+  push_result push(outbound_frame&& f);
+
+  // True while something is owed to the client: a gap notice, a held value or a book snapshot.
+  bool recovering() const noexcept { return !gaps_.empty() || !held_.empty() || !resync_.empty(); }
+  // Once the queue is at or below half its bounds ("caught up"): queues the owed gap notices (a book
+  // topic's waits for its snapshot) and the held values, and appends to `snapshot_topics` the book
+  // topics whose snapshot the session must now fetch and push(). No-op above half.
+  void recover(std::vector<std::string>& snapshot_topics);
+  // The snapshot fetched for `topic` could not be had (the book is not verified now): the topic
+  // waits for the next snapshot the feed sends instead.
+  void snapshot_unavailable(std::string_view /*topic*/) noexcept {}
+  // Forgets held values and book recoveries of topics the client no longer subscribes to.
+  void forget_if(const std::function<bool(const published_event&)>& unwanted);
 
   bool empty() const noexcept { return frames_.empty(); }
   std::size_t size() const noexcept { return frames_.size(); }
   std::size_t bytes() const noexcept { return bytes_; }
   const outbound_frame& front() const noexcept { return frames_.front(); }
+  // The front frame goes into a write: it will not be replaced or removed until pop_front().
+  void begin_write() noexcept { in_flight_ = true; }
+  void pop_front() noexcept;
 
-  void pop_front() noexcept {
-    bytes_ -= frames_.front().bytes().size();
-    frames_.pop_front();
-  }
+  // Discards every frame but the first `keep` (e.g. 1 while the front is being written) and
+  // everything owed; returns how many frames were discarded. With `count`, they are counted as lost
+  // (a slow-consumer disconnect), by type.
+  std::size_t discard(std::size_t keep, bool count = false) noexcept;
 
-  // Discards every frame but the first `keep` (e.g. 1 while the front is being written); returns how
-  // many were discarded.
-  std::size_t discard(std::size_t keep) noexcept {
-    std::size_t dropped = 0;
-    while (frames_.size() > keep) {
-      bytes_ -= frames_.back().bytes().size();
-      frames_.pop_back();
-      ++dropped;
-    }
-    return dropped;
-  }
+  const overflow_stats& stats() const noexcept { return stats_; }
+  const slow_consumer_policy& policy() const noexcept { return policy_; }
 
  private:
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  template <typename V>
+  using topic_map = std::unordered_map<std::string, V, string_hash, std::equal_to<>>;
+
+  struct recovery {
+    event_ptr sample;  // an update of the topic (for forget_if)
+    bool requested = false;
+  };
+
+  bool fits(std::size_t frames, std::size_t bytes) const noexcept;
+  bool at_or_below_half() const noexcept;
+  void append(outbound_frame&& f);
+  void append_gap(const std::string& topic, std::uint64_t dropped);
+  outbound_frame* replaceable_slot(const event_ptr& ev) noexcept;
+  void replace(outbound_frame& slot, event_ptr ev);
+  push_result push_latest(outbound_frame&& f);
+  push_result push_droppable(outbound_frame&& f, bool disconnect);
+  push_result push_book(outbound_frame&& f);
+  std::size_t remove_topic(std::string_view topic);
+  void reindex();
+  void owe(const std::string& topic, event_type t, std::size_t n);
+  void count_conflated(event_type t) noexcept;
+  void count_dropped(event_type t, std::size_t n) noexcept;
+
   std::size_t max_frames_;
   std::size_t max_bytes_;
+  slow_consumer_policy policy_;
+  overflow_counters counters_;
+  overflow_stats stats_;
   std::size_t bytes_ = 0;
+  std::uint64_t base_ = 0;  // absolute position of frames_.front()
+  bool in_flight_ = false;
   std::deque<outbound_frame> frames_;
+  // Conflated topic -> absolute position of its queued value. Entries outlive their frames (a stale
+  // one is recognised and overwritten), so a topic's key is allocated once, not per event.
+  topic_map<std::uint64_t> latest_;
+  topic_map<event_ptr> held_;        // conflated topic -> latest value that did not fit
+  topic_map<std::uint64_t> gaps_;    // topic -> events dropped and not yet reported
+  topic_map<recovery> resync_;       // book topic -> waiting for a snapshot
 };
 
 }  // namespace mdfan::server_detail

@@ -29,9 +29,19 @@ server_metrics::server_metrics(metrics_registry& r)
       frames_out(r.get_counter("mdfan_server_frames_out_total", "WebSocket messages written to clients")),
       bytes_out(r.get_counter("mdfan_server_bytes_out_total", "WebSocket payload bytes written to clients")),
       queue_drops(r.get_counter("mdfan_server_queue_drops_total",
-                                "Frames lost to client queue overflow (the frame that did not fit and those queued)")),
+                                "Frames lost to client queue overflow: dropped, removed for a book snapshot, or "
+                                "discarded at a slow-consumer disconnect (replies included)")),
       slow_disconnects(r.get_counter("mdfan_server_slow_disconnects_total",
                                      "Clients disconnected because their send queue overflowed")),
+      gap_notices(r.get_counter("mdfan_server_gap_notices_total",
+                                "Gap notices queued to clients after events of a topic were dropped")),
+      book_snapshots(r.get_counter("mdfan_server_book_snapshots_total",
+                                   "Book snapshots fetched to repair a slow client's book after its updates were "
+                                   "dropped")),
+      queued_bytes(r.get_gauge("mdfan_server_queued_bytes",
+                               "Bytes queued for clients, all sessions (each session reports in 64 KiB steps)")),
+      conflated{},
+      dropped{},
       client_errors(r.get_counter("mdfan_server_client_errors_total",
                                   "Invalid client messages, rate-limit rejections and oversized requests")),
       http_requests{} {
@@ -44,6 +54,16 @@ server_metrics::server_metrics(metrics_registry& r)
       &r.get_counter("mdfan_server_http_requests_total", help, R"(path="ws")");
   http_requests[static_cast<std::size_t>(http_path::other)] =
       &r.get_counter("mdfan_server_http_requests_total", help, R"(path="other")");
+  for (std::size_t i = 0; i < event_type_count; ++i) {
+    const std::string label = fmt::format(R"(type="{}")", to_string(static_cast<event_type>(i)));
+    conflated[i] = &r.get_counter("mdfan_server_conflated_total",
+                                  "Events superseded in a slow client's queue by a newer value of the same topic",
+                                  label);
+    dropped[i] = &r.get_counter("mdfan_server_dropped_total",
+                                "Events not sent to a slow client (drop and snapshot policies, and the queue "
+                                "discarded at a slow-consumer disconnect)",
+                                label);
+  }
 }
 
 server_state::server_state(net::any_io_executor ex_, server_config cfg_, manager& mgr_, metrics_registry& metrics,

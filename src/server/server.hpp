@@ -12,6 +12,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "core/metrics.hpp"
+#include "server/slow_consumer.hpp"
 
 namespace spdlog {
 class logger;
@@ -51,10 +52,14 @@ struct server_config {
   // Rejected messages, without a whole second free of rejections in between, after which the client
   // is closed with 1008 "rate limit" (0: never close).
   std::size_t rate_limit_close_after = 100;
-  // Frames and bytes queued for one client. A frame that does not fit disconnects the client with
-  // 1008 "slow consumer" (0: no limit; a frame always fits an empty queue).
+  // Frames and bytes queued for one client (0: no limit; a frame always fits an empty queue). An
+  // event that does not fit is handled by `slow_consumer` for its type; a reply that does not fit,
+  // or an event whose action is disconnect, closes the client with 1008 "slow consumer".
   std::size_t queue_max_messages = 16384;
   std::size_t queue_max_bytes = std::size_t{16} * 1024 * 1024;
+  // Per event type: conflate (ticker, candle), drop with a gap notice (trade), snapshot (book) or
+  // disconnect. See slow_consumer.hpp and docs/architecture.md, "The server".
+  slow_consumer_policy slow_consumer{};
   // WebSocket opening handshake and close handshake (0: never time out).
   std::chrono::milliseconds handshake_timeout{10000};
   // A client silent this long (no message, no answer to our pings, which go out every

@@ -41,6 +41,11 @@ struct server_metrics {
   counter& bytes_out;
   counter& queue_drops;
   counter& slow_disconnects;
+  counter& gap_notices;
+  counter& book_snapshots;
+  gauge& queued_bytes;
+  counter* conflated[event_type_count];
+  counter* dropped[event_type_count];
   counter& client_errors;
   counter* http_requests[http_path_count];
 };

@@ -160,7 +160,7 @@ void okx_session::on_message(std::string_view msg, std::int64_t receive_ns, sess
 // books5 / bbo-tbt: each message is the whole book; the keeper still rejects a crossed one.
 void okx_session::on_top_book(book_update& u, session_io& io) {
   book_state* b = state(u.symbol, {}, false);
-  if (!b) return;
+  if (!b || b->incremental) return;  // never let a whole-book channel overwrite a seqId-synced book
   b->keeper.on_snapshot(u.bids, u.asks, u.sequence, u.exchange_ts_ns, u.receive_ts_ns,
                         [&io](event&& e) { io.emit(std::move(e)); });
 }

@@ -1,0 +1,108 @@
+// Binance Spot: the parser (parse + normalize into events, decimals kept as their text) against a
+// bare simdjson On-Demand walk that extracts every field of the same message as views, per type.
+#include <benchmark/benchmark.h>
+#include <simdjson.h>
+
+#include "adapters/binance/parser.hpp"
+#include "bench_util.hpp"
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using mdfan::bench::padded_message;
+
+// The fixture as it comes off the wire: minified.
+padded_message wire(const char* file) {
+  const std::string text = mdfan::bench::fixture("binance", file);
+  std::string out(text.size(), '\0');
+  std::size_t len = 0;
+  if (simdjson::minify(text.data(), text.size(), out.data(), len)) throw std::runtime_error("bench: bad fixture");
+  out.resize(len);
+  return padded_message(std::move(out));
+}
+
+void run_mdfan(benchmark::State& state, const char* file) {
+  const auto msg = wire(file);
+  mdfan::adapters::binance_parser parser;
+  mdfan::adapters::binance_message out;
+  mdfan::adapters::binance_parse_error err;
+  for (auto _ : state) {
+    const bool ok = parser.parse_padded(msg.view(), 1, out, err);
+    benchmark::DoNotOptimize(ok);
+    benchmark::DoNotOptimize(out);
+    if (!ok) state.SkipWithError("parse failed");
+  }
+}
+
+// Every scalar of a value, bare: strings as views, numbers as their raw text.
+std::size_t walk(od::value v) {
+  od::json_type t;
+  if (v.type().get(t)) return 0;
+  switch (t) {
+    case od::json_type::object: {
+      std::size_t n = 0;
+      od::object obj;
+      if (v.get_object().get(obj)) return 0;
+      for (auto f : obj) {
+        std::string_view key;
+        od::value fv;
+        if (f.unescaped_key().get(key) || f.value().get(fv)) return 0;
+        n += key.size() + walk(fv);
+      }
+      return n;
+    }
+    case od::json_type::array: {
+      std::size_t n = 0;
+      od::array arr;
+      if (v.get_array().get(arr)) return 0;
+      for (auto e : arr) {
+        od::value ev;
+        if (e.get(ev)) return 0;
+        n += walk(ev);
+      }
+      return n;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      return v.get_string().get(s) ? 0 : s.size();
+    }
+    case od::json_type::number: return v.raw_json_token().size();
+    case od::json_type::boolean: {
+      bool b = false;
+      return v.get_bool().get(b) ? 0 : (b ? 1 : 0);
+    }
+    default: return 0;
+  }
+}
+
+void run_simdjson(benchmark::State& state, const char* file) {
+  const auto msg = wire(file);
+  od::parser parser;
+  for (auto _ : state) {
+    od::document doc;
+    if (parser.iterate(msg.view().data(), msg.size, msg.storage.size()).get(doc)) {
+      state.SkipWithError("iterate failed");
+      break;
+    }
+    od::value root;
+    if (doc.get_value().get(root)) {
+      state.SkipWithError("bad document");
+      break;
+    }
+    benchmark::DoNotOptimize(walk(root));
+  }
+}
+
+#define MDFAN_BINANCE_PAIR(type, file)                                              \
+  BENCHMARK_CAPTURE(run_mdfan, type, file)->Name("binance/" #type "/mdfan");       \
+  BENCHMARK_CAPTURE(run_simdjson, type, file)->Name("binance/" #type "/simdjson")
+
+MDFAN_BINANCE_PAIR(trade, "trade.json");
+MDFAN_BINANCE_PAIR(agg_trade, "aggTrade.json");
+MDFAN_BINANCE_PAIR(ticker_24h, "ticker_24hr.json");
+MDFAN_BINANCE_PAIR(book_ticker, "bookTicker.json");
+MDFAN_BINANCE_PAIR(depth_diff, "depth_diff_update.json");
+MDFAN_BINANCE_PAIR(depth5_partial, "depth5_partial.json");
+MDFAN_BINANCE_PAIR(kline, "kline_1m.json");
+
+}  // namespace
