@@ -355,13 +355,24 @@ const std::vector<setting_def>& defs() {
        [](app_config& c, std::string_view v) { c.server.max_client_rate = parse_rate(v); },
        [](const app_config& c) { return show_rate(c.server.max_client_rate); }},
       {"server.session_queue_messages", "--session-queue-messages", "MDFAN_SESSION_QUEUE_MESSAGES", "N",
-       "frames queued for one client before it is disconnected as slow (0 = no limit)", kind::integer,
+       "frames queued for one client; beyond it server.slow_consumer applies (0 = no limit)", kind::integer,
        [](app_config& c, std::string_view v) { c.server.session_queue_messages = parse_count(v); },
        [](const app_config& c) { return std::to_string(c.server.session_queue_messages); }},
       {"server.session_queue_bytes", "--session-queue-bytes", "MDFAN_SESSION_QUEUE_BYTES", "BYTES",
-       "bytes queued for one client before it is disconnected as slow (0 = no limit)", kind::size,
+       "bytes queued for one client; beyond it server.slow_consumer applies (0 = no limit)", kind::size,
        [](app_config& c, std::string_view v) { c.server.session_queue_bytes = parse_size(v); },
        [](const app_config& c) { return show_size(c.server.session_queue_bytes); }},
+      {"server.slow_consumer", "--slow-consumer", "MDFAN_SLOW_CONSUMER", "LIST",
+       "per event type, what to do with an event a slow client's queue cannot take: TYPE=ACTION items, "
+       "ticker/candle: conflate, drop or disconnect; trade: drop or disconnect; book: snapshot or disconnect "
+       "(types not listed keep their default)",
+       kind::list,
+       [](app_config& c, std::string_view v) {
+         slow_consumer_policy p;  // each level starts from the defaults: the highest level alone decides
+         if (auto error = parse_slow_consumer_policy(v, p); !error.empty()) fail(error);
+         c.server.slow_consumer = p;
+       },
+       [](const app_config& c) { return to_string(c.server.slow_consumer); }},
       {"server.max_clients", "--max-clients", "MDFAN_MAX_CLIENTS", "N",
        "concurrent HTTP and WebSocket connections (0 = no limit)", kind::integer,
        [](app_config& c, std::string_view v) { c.server.max_clients = parse_count(v); },

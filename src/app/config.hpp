@@ -13,6 +13,7 @@
 #include <spdlog/common.h>
 
 #include "mdfan/event.hpp"
+#include "server/slow_consumer.hpp"
 
 namespace mdfan::app {
 
@@ -104,6 +105,9 @@ struct server_settings {
   std::size_t session_queue_messages = 16384;
   // Bytes queued for one client before it counts as slow. Default: 16777216 (16 MiB).
   std::size_t session_queue_bytes = std::size_t{16} << 20;
+  // What to do, per event type, with an event that does not fit a slow client's queue.
+  // Default: ticker=conflate,trade=drop,book=snapshot,candle=conflate.
+  slow_consumer_policy slow_consumer{};
   // Concurrent connections (HTTP and WebSocket together). Default: 10000.
   std::size_t max_clients = 10000;
 

@@ -136,6 +136,7 @@ int run_instance(const app_config& cfg) {
   scfg.max_messages_per_second = cfg.server.max_client_rate;
   scfg.queue_max_messages = cfg.server.session_queue_messages;
   scfg.queue_max_bytes = cfg.server.session_queue_bytes;
+  scfg.slow_consumer = cfg.server.slow_consumer;
   scfg.max_clients = cfg.server.max_clients;
   server srv(io.get_executor(), scfg, mgr, metrics, log,
              [&cfg, &bridge, started_ns] { return make_health(cfg, &bridge, started_ns); });

@@ -259,7 +259,14 @@ void send_queue::recover(std::vector<std::string>& snapshot_topics) {
 
 void send_queue::forget_if(const std::function<bool(const published_event&)>& unwanted) {
   std::erase_if(held_, [&](const auto& e) { return unwanted(*e.second); });
-  std::erase_if(resync_, [&](const auto& e) { return unwanted(*e.second.sample); });
+  for (auto it = resync_.begin(); it != resync_.end();) {
+    if (unwanted(*it->second.sample)) {
+      gaps_.erase(it->first);  // its notice would announce a snapshot that is not coming
+      it = resync_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void send_queue::pop_front() noexcept {

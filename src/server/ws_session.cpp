@@ -25,18 +25,48 @@ std::string peer_of(const tcp::socket& s) {
   const auto ep = s.remote_endpoint(ec);
   return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
 }
+
+overflow_counters counters_of(server_metrics& m) {
+  overflow_counters c;
+  for (std::size_t i = 0; i < event_type_count; ++i) {
+    c.conflated[i] = m.conflated[i];
+    c.dropped[i] = m.dropped[i];
+  }
+  c.lost = &m.queue_drops;
+  c.gap_notices = &m.gap_notices;
+  return c;
+}
+
+// The queued-bytes gauge is shared by every session: touch it only on 64 KiB moves.
+constexpr std::int64_t depth_step = 64 * 1024;
 }  // namespace
 
 ws_session::ws_session(tcp::socket&& socket, std::shared_ptr<server_state> state)
     : ws_(std::move(socket)),
       state_(std::move(state)),
       peer_(peer_of(beast::get_lowest_layer(ws_).socket())),
-      queue_(state_->cfg.queue_max_messages, state_->cfg.queue_max_bytes),
+      queue_(state_->cfg.queue_max_messages, state_->cfg.queue_max_bytes, state_->cfg.slow_consumer,
+             counters_of(state_->m)),
       limiter_(state_->cfg.max_messages_per_second, state_->cfg.rate_limit_close_after),
       close_timer_(ws_.get_executor()) {}
 
 ws_session::~ws_session() {
   if (accepted_) state_->m.clients.add(-1);
+  if (reported_bytes_ != 0) state_->m.queued_bytes.add(-reported_bytes_);
+  const auto& st = queue_.stats();
+  std::uint64_t lost = 0;
+  std::uint64_t conflated = 0;
+  for (std::size_t i = 0; i < event_type_count; ++i) {
+    lost += st.dropped[i];
+    conflated += st.conflated[i];
+  }
+  if (lost != 0 || conflated != 0) {
+    state_->log->info(
+        "client {} read too slowly: dropped {} (ticker {}, trade {}, book {}, candle {}), conflated {}, {} gap "
+        "notices, {} book snapshots",
+        peer_, lost, st.dropped[0], st.dropped[1], st.dropped[2], st.dropped[3], conflated, st.gap_notices,
+        st.snapshots_requested);
+  }
   state_->remove(this);
 }
 
@@ -105,31 +135,75 @@ void ws_session::reply(std::string text) {
 
 void ws_session::enqueue(outbound_frame f) {
   if (closing_ || ended_) return;
-  if (!queue_.push(f)) {
-    on_overflow(f);
-    return;
+  switch (queue_.push(std::move(f))) {
+    case push_result::disconnect: on_slow_consumer(); return;
+    case push_result::resync: recover(); break;  // removing the topic's updates may have made room
+    default: break;
   }
+  report_depth();
   do_write();
 }
 
-void ws_session::on_overflow(const outbound_frame& f) {
-  switch (overflow_policy_for(f)) {
-    case overflow_policy::disconnect: {
-      state_->log->info("client {} is a slow consumer ({} frames / {} bytes queued): disconnecting", peer_,
-                        queue_.size(), queue_.bytes());
-      // The frame that did not fit and everything queued behind the one in flight are lost.
-      const std::size_t dropped = 1 + queue_.discard(writing_ ? 1 : 0);
-      state_->m.queue_drops.inc(dropped);
-      state_->m.slow_disconnects.inc();
-      do_close(websocket::close_code::policy_error, "slow consumer");
-      break;
+void ws_session::on_slow_consumer() {
+  state_->log->info("client {} is a slow consumer ({} frames / {} bytes queued): disconnecting", peer_,
+                    queue_.size(), queue_.bytes());
+  // Everything queued behind the frame in flight is lost (and counted, by type).
+  queue_.discard(writing_ ? 1 : 0, true);
+  state_->m.slow_disconnects.inc();
+  report_depth();
+  do_close(websocket::close_code::policy_error, "slow consumer");
+}
+
+void ws_session::recover() {
+  snapshot_topics_.clear();
+  queue_.recover(snapshot_topics_);
+  for (auto& topic : snapshot_topics_) {
+    state_->m.book_snapshots.inc();
+    // The snapshot is taken on the manager strand, so every update routed after it reaches us after it.
+    state_->mgr.post([self = shared_from_this(), topic = std::move(topic)]() mutable {
+      auto snap = self->state_->mgr.latest(topic);
+      net::post(self->ws_.get_executor(), [self, topic = std::move(topic), snap = std::move(snap)] {
+        self->on_snapshot(topic, snap);
+      });
+    });
+  }
+}
+
+void ws_session::on_snapshot(const std::string& topic, const event_ptr& snap) {
+  if (!snap) {
+    queue_.snapshot_unavailable(topic);
+    return;
+  }
+  enqueue(outbound_frame{snap, nullptr});
+}
+
+void ws_session::forget_unsubscribed() {
+  if (!queue_.recovering()) return;
+  std::vector<topic_pattern> patterns;
+  for (const auto& text : subscriptions_) {
+    if (auto p = topic_pattern::parse(text)) patterns.push_back(std::move(*p));
+  }
+  queue_.forget_if([&](const published_event& e) {
+    for (const auto& p : patterns) {
+      if (p.matches(e.ev)) return false;
     }
+    return true;
+  });
+}
+
+void ws_session::report_depth() {
+  const auto now = static_cast<std::int64_t>(queue_.bytes());
+  const auto delta = now - reported_bytes_;
+  if (delta >= depth_step || delta <= -depth_step || (now == 0 && reported_bytes_ != 0)) {
+    state_->m.queued_bytes.add(delta);
+    reported_bytes_ = now;
   }
 }
 
 void ws_session::do_write() {
   if (writing_ || closing_ || queue_.empty()) return;
   writing_ = true;
+  queue_.begin_write();
   const auto bytes = queue_.front().bytes();
   ws_.async_write(net::buffer(bytes.data(), bytes.size()),
                   beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
@@ -146,6 +220,8 @@ void ws_session::on_write(error_code ec, std::size_t n) {
   state_->m.frames_out.inc();
   state_->m.bytes_out.inc(n);
   queue_.pop_front();
+  if (queue_.recovering() && !closing_) recover();
+  report_depth();
   do_write();
 }
 
@@ -233,7 +309,10 @@ void ws_session::handle_request(server_protocol::client_request& req) {
       mgr.unsubscribe(shared_from_this(), std::move(req.patterns));
       // Through the manager strand, so the ack follows every event routed before the unsubscribe.
       mgr.post([self = shared_from_this(), ack] {
-        net::post(self->ws_.get_executor(), [self, ack] { self->reply(std::move(*ack)); });
+        net::post(self->ws_.get_executor(), [self, ack] {
+          self->forget_unsubscribed();  // held values of removed topics must not follow the ack
+          self->reply(std::move(*ack));
+        });
       });
       return;
     }

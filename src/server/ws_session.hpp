@@ -1,7 +1,8 @@
 #pragma once
 // One client WebSocket connection on /ws (protocol: server/protocol.hpp). It is an event_sink:
 // the manager hands it shared event frames, which it queues (bounded, see send_queue.hpp) and
-// writes one at a time on its own strand.
+// writes one at a time on its own strand. When the client reads too slowly, each event type's
+// slow-consumer policy applies (conflate, drop with a gap notice, book snapshot, or disconnect).
 //
 // Ordering guarantees given to clients:
 // - subscribe: the snapshot events (latest ticker/candle, synced book of every newly matched topic,
@@ -11,9 +12,11 @@
 //   patterns (events still matched by another subscription keep flowing).
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -52,7 +55,11 @@ class ws_session final : public event_sink, public session_base, public std::ena
   void on_event(const event_ptr& ev);
   void reply(std::string text);
   void enqueue(outbound_frame f);
-  void on_overflow(const outbound_frame& f);
+  void on_slow_consumer();
+  void recover();
+  void on_snapshot(const std::string& topic, const event_ptr& snap);
+  void forget_unsubscribed();
+  void report_depth();
   void do_write();
   void on_write(error_code ec, std::size_t n);
   void do_close(boost::beast::websocket::close_code code, const char* reason);
@@ -65,6 +72,8 @@ class ws_session final : public event_sink, public session_base, public std::ena
   std::string peer_;
   boost::beast::flat_buffer buffer_;
   send_queue queue_;
+  std::vector<std::string> snapshot_topics_;  // scratch for recover()
+  std::int64_t reported_bytes_ = 0;           // this session's share of the queued-bytes gauge
   rate_limiter limiter_;
   net::steady_timer close_timer_;
   std::unordered_set<std::string> subscriptions_;  // pattern text

@@ -104,6 +104,7 @@ const std::map<std::string, samples>& sample_values() {
       {"server.max_client_rate", {"2.5", "0", "7"}},
       {"server.session_queue_messages", {"11", "22", "33"}},
       {"server.session_queue_bytes", {R"("1MiB")", "2048", "3GiB"}},
+      {"server.slow_consumer", {R"(["trade=disconnect", "book=disconnect"])", "ticker=drop", "candle=disconnect,book=disconnect"}},
       {"server.max_clients", {"1", "2", "3"}},
       {"redis.url", {R"("redis://file-host:7001/1")", "redis://env-host:7002/2", "redis://flag-host:7003/3"}},
       {"redis.host", {R"("file-host")", "env-host", "flag-host"}},

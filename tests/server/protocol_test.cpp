@@ -24,7 +24,7 @@ std::string parse_error(std::string_view text, client_request* out = nullptr) {
 
 bool push(send_queue& q, std::string s) {
   auto f = outbound_frame{nullptr, std::make_shared<const std::string>(std::move(s))};
-  return q.push(f);
+  return q.push(std::move(f)) == mdfan::server_detail::push_result::queued;
 }
 
 }  // namespace
