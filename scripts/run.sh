@@ -10,7 +10,10 @@
 # Environment:
 #   MDFAN_LISTEN  address of mdfan's HTTP + WebSocket server (default 127.0.0.1:8080, or a free port
 #                 when 8080 is taken)
-#   SYMBOLS       instruments to simulate and follow (default: MDFAN_SYMBOLS, else BTCUSDT,ETHUSDT)
+#   EXCHANGE      whose protocol the simulator speaks and mdfan follows: binance, coinbase, kraken,
+#                 bybit, okx (default: MDFAN_EXCHANGE, else binance)
+#   SYMBOLS       instruments to simulate and follow (default: MDFAN_SYMBOLS, else BTC-USDT,ETH-USDT;
+#                 BTC-USD,ETH-USD on coinbase and kraken)
 #   SIM_RATE      simulator messages per second (default 1000)
 #   REDIS_URL     use this Redis instead of starting one
 #   BUILD_DIR     build directory (default build)
@@ -23,7 +26,13 @@ scripts/install-deps.sh
 scripts/build.sh mdfan
 BIN="$PWD/${BUILD_DIR:-build}/src/app/mdfan"
 
-SYMBOLS=${SYMBOLS:-${MDFAN_SYMBOLS:-BTCUSDT,ETHUSDT}}
+EXCHANGE=${EXCHANGE:-${MDFAN_EXCHANGE:-binance}}
+case "$EXCHANGE" in
+  coinbase | kraken) default_symbols=BTC-USD,ETH-USD ;;
+  *) default_symbols=BTC-USDT,ETH-USDT ;;
+esac
+SYMBOLS=${SYMBOLS:-${MDFAN_SYMBOLS:-$default_symbols}}
+unset MDFAN_EXCHANGE MDFAN_SYMBOLS  # passed as flags below
 SIM_RATE=${SIM_RATE:-1000}
 
 free_port() {
@@ -93,13 +102,13 @@ fi
 
 # 2. The exchange simulator
 sim_port=$(free_port)
-setsid "$BIN" sim --listen "127.0.0.1:$sim_port" --symbols "$SYMBOLS" --rate "$SIM_RATE" >"$WORK/sim.log" 2>&1 &
+setsid "$BIN" sim --exchange "$EXCHANGE" --listen "127.0.0.1:$sim_port" --symbols "$SYMBOLS" --rate "$SIM_RATE" >"$WORK/sim.log" 2>&1 &
 SIM_PID=$!
 wait_until 10 "$SIM_PID" "mdfan sim" port_open 127.0.0.1 "$sim_port" || {
   cat "$WORK/sim.log" >&2
   exit 1
 }
-log "simulator on ws://127.0.0.1:$sim_port (pid $SIM_PID, $SIM_RATE messages/s)"
+log "$EXCHANGE simulator on ws://127.0.0.1:$sim_port (pid $SIM_PID, $SIM_RATE messages/s)"
 
 # 3. mdfan, hybrid
 if [ -z "${MDFAN_LISTEN:-}" ]; then
@@ -117,7 +126,7 @@ case "$listen_host" in
 esac
 
 export MDFAN_LISTEN  # read by mdfan itself, so its errors name the variable
-setsid "$BIN" --role hybrid --symbols "$SYMBOLS" \
+setsid "$BIN" --role hybrid --exchange "$EXCHANGE" --symbols "$SYMBOLS" \
   --exchange-ws-url "ws://127.0.0.1:$sim_port" --exchange-rest-url "http://127.0.0.1:$sim_port" &
 MDFAN_PID=$!
 health() { curl -fs -o /dev/null --max-time 1 "http://$connect_host:$listen_port/health"; }
@@ -125,9 +134,10 @@ wait_until 30 "$MDFAN_PID" "mdfan" health || exit 1
 
 # An example instrument for the subscribe message: the first symbol, split before a common quote asset.
 first=${SYMBOLS%%,*}
+first=${first//\//-}
 instrument=$first
 for quote in USDT USDC FDUSD BUSD BTC ETH BNB EUR; do
-  if [ "${first%"$quote"}" != "$first" ] && [ "${#first}" -gt "${#quote}" ]; then
+  if [[ $first != *-* ]] && [ "${first%"$quote"}" != "$first" ] && [ "${#first}" -gt "${#quote}" ]; then
     instrument="${first%"$quote"}-$quote"
     break
   fi
@@ -135,14 +145,14 @@ done
 
 cat <<EOF
 
-mdfan is running: hybrid, fed by the simulator (offline), Redis at $REDIS_URL.
+mdfan is running: hybrid, fed by the $EXCHANGE simulator (offline), Redis at $REDIS_URL.
 
   WebSocket  ws://$connect_host:$listen_port/ws
   Health     http://$connect_host:$listen_port/health
   Metrics    http://$connect_host:$listen_port/metrics
 
   Send, once connected to /ws:
-    {"op":"subscribe","topics":["trade:binance:$instrument","ticker:binance:*"],"snapshot":true}
+    {"op":"subscribe","topics":["trade:$EXCHANGE:$instrument","book:$EXCHANGE:$instrument","ticker:$EXCHANGE:*"],"snapshot":true}
 
   Simulator log: $WORK/sim.log
   Ctrl-C stops everything.

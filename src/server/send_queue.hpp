@@ -137,9 +137,9 @@ class send_queue {
   // Conflated topic -> absolute position of its queued value. Entries outlive their frames (a stale
   // one is recognised and overwritten), so a topic's key is allocated once, not per event.
   topic_map<std::uint64_t> latest_;
-  topic_map<event_ptr> held_;        // conflated topic -> latest value that did not fit
-  topic_map<std::uint64_t> gaps_;    // topic -> events dropped and not yet reported
-  topic_map<recovery> resync_;       // book topic -> waiting for a snapshot
+  topic_map<event_ptr> held_;      // conflated topic -> latest value that did not fit
+  topic_map<std::uint64_t> gaps_;  // topic -> events dropped and not yet reported
+  topic_map<recovery> resync_;     // book topic -> waiting for a snapshot
 };
 
 }  // namespace mdfan::server_detail

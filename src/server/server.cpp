@@ -56,9 +56,9 @@ server_metrics::server_metrics(metrics_registry& r)
       &r.get_counter("mdfan_server_http_requests_total", help, R"(path="other")");
   for (std::size_t i = 0; i < event_type_count; ++i) {
     const std::string label = fmt::format(R"(type="{}")", to_string(static_cast<event_type>(i)));
-    conflated[i] = &r.get_counter("mdfan_server_conflated_total",
-                                  "Events superseded in a slow client's queue by a newer value of the same topic",
-                                  label);
+    conflated[i] =
+        &r.get_counter("mdfan_server_conflated_total",
+                       "Events superseded in a slow client's queue by a newer value of the same topic", label);
     dropped[i] = &r.get_counter("mdfan_server_dropped_total",
                                 "Events not sent to a slow client (drop and snapshot policies, and the queue "
                                 "discarded at a slow-consumer disconnect)",

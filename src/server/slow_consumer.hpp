@@ -33,7 +33,8 @@ inline std::string_view to_string(slow_action a) noexcept {
 inline bool allowed(event_type t, slow_action a) noexcept {
   switch (t) {
     case event_type::ticker:
-    case event_type::candle: return a == slow_action::conflate || a == slow_action::drop || a == slow_action::disconnect;
+    case event_type::candle:
+      return a == slow_action::conflate || a == slow_action::drop || a == slow_action::disconnect;
     case event_type::trade: return a == slow_action::drop || a == slow_action::disconnect;
     case event_type::book: return a == slow_action::snapshot || a == slow_action::disconnect;
   }
@@ -65,8 +66,7 @@ inline std::string parse_slow_consumer_policy(std::string_view text, slow_consum
     const auto comma = text.find(',');
     const auto item = trim(text.substr(0, comma));
     const auto eq = item.find('=');
-    if (eq == std::string_view::npos)
-      return "\"" + std::string(item) + "\" is not TYPE=ACTION (e.g. trade=drop)";
+    if (eq == std::string_view::npos) return "\"" + std::string(item) + "\" is not TYPE=ACTION (e.g. trade=drop)";
     const auto type_text = trim(item.substr(0, eq));
     const auto action_text = trim(item.substr(eq + 1));
     event_type t{};
@@ -80,14 +80,13 @@ inline std::string parse_slow_consumer_policy(std::string_view text, slow_consum
       found = true;
       if (!allowed(t, a)) {
         return "\"" + std::string(action_text) + "\" is not allowed for " + std::string(type_text) +
-               (t == event_type::book ? " (snapshot or disconnect)"
+               (t == event_type::book    ? " (snapshot or disconnect)"
                 : t == event_type::trade ? " (drop or disconnect)"
                                          : " (conflate, drop or disconnect)");
       }
       result.set(t, a);
     }
-    if (!found)
-      return "\"" + std::string(action_text) + "\" is not an action (conflate, drop, snapshot, disconnect)";
+    if (!found) return "\"" + std::string(action_text) + "\" is not an action (conflate, drop, snapshot, disconnect)";
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);
   }

@@ -145,8 +145,8 @@ void ws_session::enqueue(outbound_frame f) {
 }
 
 void ws_session::on_slow_consumer() {
-  state_->log->info("client {} is a slow consumer ({} frames / {} bytes queued): disconnecting", peer_,
-                    queue_.size(), queue_.bytes());
+  state_->log->info("client {} is a slow consumer ({} frames / {} bytes queued): disconnecting", peer_, queue_.size(),
+                    queue_.bytes());
   // Everything queued behind the frame in flight is lost (and counted, by type).
   queue_.discard(writing_ ? 1 : 0, true);
   state_->m.slow_disconnects.inc();
@@ -162,9 +162,8 @@ void ws_session::recover() {
     // The snapshot is taken on the manager strand, so every update routed after it reaches us after it.
     state_->mgr.post([self = shared_from_this(), topic = std::move(topic)]() mutable {
       auto snap = self->state_->mgr.latest(topic);
-      net::post(self->ws_.get_executor(), [self, topic = std::move(topic), snap = std::move(snap)] {
-        self->on_snapshot(topic, snap);
-      });
+      net::post(self->ws_.get_executor(),
+                [self, topic = std::move(topic), snap = std::move(snap)] { self->on_snapshot(topic, snap); });
     });
   }
 }

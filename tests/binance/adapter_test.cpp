@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <fmt/format.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -312,7 +313,11 @@ TEST(BinanceAdapter, EndToEndOverLoopback) {
     ASSERT_TRUE(wait_for([&] { return got.books("BTC-USDT").size() == 3; }));
     EXPECT_TRUE(got.books("BTC-USDT")[2].snapshot);
     EXPECT_EQ(got.books("BTC-USDT")[2].sequence, 121u);
-    EXPECT_EQ(metrics.value("mdfan_adapter_resyncs_total", label), 1);
+    const auto resyncs = [&](const char* reason) {
+      return metrics.value("mdfan_adapter_resyncs_total",
+                           fmt::format(R"(exchange="binance",instrument="BTC-USDT",reason="{}")", reason));
+    };
+    EXPECT_EQ(resyncs("gap"), 1);
     EXPECT_EQ(metrics.value("mdfan_adapter_book_gaps_total", label), 1);
     ex.send(depth("ethusdt", 52, 52, R"([["10.50","1"]])"));
     ASSERT_TRUE(wait_for([&] { return got.books("ETH-USDT").size() == 2; }));
@@ -322,7 +327,7 @@ TEST(BinanceAdapter, EndToEndOverLoopback) {
     ex.send("garbage{");
     ASSERT_TRUE(wait_for([&] { return metrics.value("mdfan_adapter_malformed_total", label) == 1; }));
     ex.send(R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":"x"}})");
-    ASSERT_TRUE(wait_for([&] { return metrics.value("mdfan_adapter_resyncs_total", label) == 2; }));
+    ASSERT_TRUE(wait_for([&] { return resyncs("malformed") == 1; }));
     EXPECT_EQ(metrics.value("mdfan_adapter_malformed_total", label), 2);
     EXPECT_EQ(metrics.value("mdfan_adapter_books_synced", label), 1);  // ETH only
 
@@ -339,7 +344,10 @@ TEST(BinanceAdapter, EndToEndOverLoopback) {
     EXPECT_TRUE(got.books("ETH-USDT")[2].snapshot);
     EXPECT_EQ(got.books("ETH-USDT")[2].sequence, 61u);
     EXPECT_EQ(metrics.value("mdfan_adapter_messages_total", label), 9);
-    EXPECT_EQ(metrics.value("mdfan_adapter_resyncs_total", label), 3);  // gap, malformed, reconnect
+    EXPECT_EQ(metrics.value("mdfan_adapter_resyncs_total", R"(exchange="binance",instrument="ETH-USDT",reason="reconnect")"),
+              1);
+    EXPECT_EQ(resyncs("gap"), 1);
+    EXPECT_EQ(resyncs("malformed"), 1);
 
     std::promise<void> stopped;
     adapter.stop([&] { stopped.set_value(); });

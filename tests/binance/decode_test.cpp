@@ -95,9 +95,12 @@ TEST(BinanceDecode, UnknownExchangeIsNamed) {
   EXPECT_NE(r.status, 0);
   EXPECT_TRUE(r.out.empty());
   EXPECT_NE(r.err.find("'foo'"), std::string::npos) << r.err;
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("binance, coinbase, kraken, bybit, okx"), std::string::npos) << r.err;
+  // A Binance message read as Kraken's: reported as a line that failed, with Kraken's reason.
   r = decode("kraken", line("trade.json"));
-  EXPECT_NE(r.status, 0);
-  EXPECT_NE(r.err.find("'kraken'"), std::string::npos) << r.err;
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("line 1: "), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -65,7 +65,9 @@ event_ptr bar(const char* instr, std::int64_t open_time, const char* close, bool
 }
 
 outbound_frame frame(event_ptr ev) { return outbound_frame{std::move(ev), nullptr}; }
-outbound_frame text(std::string s) { return outbound_frame{nullptr, std::make_shared<const std::string>(std::move(s))}; }
+outbound_frame text(std::string s) {
+  return outbound_frame{nullptr, std::make_shared<const std::string>(std::move(s))};
+}
 
 // What the client would read if the queue were written out now.
 std::vector<std::string> drain(send_queue& q) {
@@ -170,9 +172,9 @@ TEST(send_queue, trades_are_dropped_counted_and_reported_once_the_client_catches
   EXPECT_FALSE(q.recovering());
   EXPECT_EQ(q.push(frame(t[7])), push_result::queued);
   EXPECT_EQ(reg.value("gaps"), 1);
-  EXPECT_EQ(drain(q), (std::vector<std::string>{t[2]->json, t[3]->json,
-                                                 R"({"type":"gap","topic":"trade:binance:BTC-USDT","dropped":3})",
-                                                 t[7]->json}));
+  EXPECT_EQ(drain(q),
+            (std::vector<std::string>{t[2]->json, t[3]->json,
+                                      R"({"type":"gap","topic":"trade:binance:BTC-USDT","dropped":3})", t[7]->json}));
 }
 
 TEST(send_queue, a_gap_notice_goes_right_before_the_next_trade_of_its_topic) {
@@ -225,9 +227,9 @@ TEST(send_queue, a_book_update_that_does_not_fit_turns_into_a_gap_notice_and_a_f
   EXPECT_FALSE(q.recovering());
   EXPECT_EQ(q.push(frame(d7)), push_result::queued);
   EXPECT_EQ(q.stats().dropped[idx(event_type::book)], 4U);
-  EXPECT_EQ(drain(q), (std::vector<std::string>{t2->json, eth->json,
-                                                 server_protocol::make_gap("book:binance:BTC-USDT", 4), snap->json,
-                                                 d7->json}));
+  EXPECT_EQ(drain(q),
+            (std::vector<std::string>{t2->json, eth->json, server_protocol::make_gap("book:binance:BTC-USDT", 4),
+                                      snap->json, d7->json}));
 }
 
 TEST(send_queue, disconnect_policy_and_replies_that_do_not_fit) {

@@ -305,6 +305,7 @@ TEST_F(server_fixture, slow_consumer_is_disconnected_and_counted_while_a_healthy
   cfg.queue_max_messages = 64;
   cfg.queue_max_bytes = 256 * 1024;
   cfg.close_timeout = 500ms;
+  cfg.slow_consumer.set(event_type::trade, slow_action::disconnect);
   start(cfg);
   ws_client_options slow_opts;
   slow_opts.receive_buffer_bytes = 4096;
@@ -339,6 +340,114 @@ TEST_F(server_fixture, slow_consumer_is_disconnected_and_counted_while_a_healthy
   EXPECT_TRUE(slow->wait_closed(10s, &drained));
   EXPECT_LT(drained, static_cast<std::size_t>(sent));
   EXPECT_EQ(metrics.value("mdfan_server_slow_disconnects_total"), 1);
+}
+
+TEST_F(server_fixture, slow_trade_reader_gets_gap_notices_accounting_for_every_dropped_trade) {
+  auto cfg = test_config();
+  cfg.queue_max_messages = 64;
+  cfg.queue_max_bytes = 256 * 1024;
+  start(cfg);  // default policy: trade=drop
+  ws_client_options slow_opts;
+  slow_opts.receive_buffer_bytes = 4096;
+  auto slow = subscriber(R"("trade:*:*")", slow_opts);  // does not read until the end
+  auto healthy_client = subscriber(R"("trade:*:*")");
+
+  const std::string pad(8 * 1024, 'p');
+  constexpr int batch = 16;
+  int sent = 0;
+  int received = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  auto publish_batch = [&] {
+    for (int i = 0; i < batch; ++i) mgr.ingest_local(make_trade("BTC-USDT", pad + std::to_string(sent++)));
+    for (int i = 0; i < batch; ++i) {
+      const auto m = healthy_client->read(5s);
+      ASSERT_TRUE(m && contains(*m, pad + std::to_string(received) + "\"")) << "healthy client at " << received;
+      ++received;
+    }
+  };
+  while (metrics.value("mdfan_server_dropped_total", R"(type="trade")") < 100 && sent < 20000 &&
+         std::chrono::steady_clock::now() < deadline) {
+    publish_batch();
+  }
+  ASSERT_GE(metrics.value("mdfan_server_dropped_total", R"(type="trade")"), 100) << "after " << sent;
+  EXPECT_EQ(metrics.value("mdfan_server_slow_disconnects_total"), 0);
+  publish_batch();
+  const auto dropped = metrics.value("mdfan_server_dropped_total", R"(type="trade")");
+
+  // The slow client catches up: every trade is either received, in order, or counted in a gap
+  // notice placed where the trades went missing.
+  std::int64_t expected = 0;
+  std::int64_t announced = 0;
+  while (expected + 0 < sent) {
+    const auto m = slow->read(5s);
+    ASSERT_TRUE(m) << "slow client stalled at trade " << expected << ": " << slow->error();
+    if (contains(*m, R"("type":"gap")")) {
+      const auto at = m->find(R"("dropped":)");
+      const auto n = std::stoll(m->substr(at + 10));
+      EXPECT_TRUE(contains(*m, R"("topic":"trade:binance:BTC-USDT")")) << *m;
+      expected += n;
+      announced += n;
+      continue;
+    }
+    ASSERT_TRUE(contains(*m, pad + std::to_string(expected) + "\"")) << "expected trade " << expected;
+    ++expected;
+  }
+  EXPECT_EQ(expected, sent);
+  EXPECT_EQ(announced, dropped) << "every dropped trade is announced, once";
+  EXPECT_EQ(metric_at_least("mdfan_server_gap_notices_total", 1), metrics.value("mdfan_server_gap_notices_total"));
+  EXPECT_TRUE(slow->is_open());
+}
+
+TEST_F(server_fixture, slow_book_reader_gets_a_gap_notice_then_a_snapshot_of_the_verified_book) {
+  auto cfg = test_config();
+  cfg.queue_max_messages = 16;
+  start(cfg);
+  publish(make_book_snapshot("BTC-USDT", 100));
+  ws_client_options slow_opts;
+  slow_opts.receive_buffer_bytes = 4096;
+  auto slow = subscriber(R"("book:*:*")", slow_opts);
+  // Deltas with a wide level list, so socket buffers fill quickly.
+  std::uint64_t seq = 100;
+  auto delta = [&] {
+    book_update b = make_book_snapshot("BTC-USDT", ++seq);
+    b.snapshot = false;
+    b.bids.clear();
+    for (int i = 0; i < 200; ++i)
+      b.bids.push_back({decimal::from(std::to_string(50 + i) + ".5"), decimal::from(std::to_string(seq))});
+    return b;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (metrics.value("mdfan_server_book_snapshots_total") == 0 && std::chrono::steady_clock::now() < deadline) {
+    mgr.ingest_local(delta());
+    sync_manager();
+  }
+  ASSERT_GT(metrics.value("mdfan_server_dropped_total", R"(type="book")"), 0);
+  // Read everything: deltas continue without a hole until a gap notice, which a snapshot follows at
+  // once; then deltas continue the snapshot.
+  std::uint64_t last = 0;
+  bool saw_gap = false;
+  bool expect_snapshot = false;
+  for (int i = 0; i < 10000; ++i) {
+    const auto m = slow->read(500ms);
+    if (!m) break;
+    if (contains(*m, R"("type":"gap")")) {
+      saw_gap = true;
+      expect_snapshot = true;
+      continue;
+    }
+    const auto at = m->find(R"("seq":)");
+    ASSERT_NE(at, std::string::npos) << *m;
+    const auto s = std::stoull(m->substr(at + 6));
+    if (expect_snapshot) {
+      ASSERT_TRUE(contains(*m, R"("snapshot":true)")) << "a gap notice must be followed by a snapshot: " << *m;
+      expect_snapshot = false;
+    } else if (last != 0) {
+      ASSERT_EQ(s, last + 1) << "a delta that does not continue the client's book";
+    }
+    last = s;
+  }
+  EXPECT_TRUE(saw_gap);
+  EXPECT_FALSE(expect_snapshot);
 }
 
 TEST_F(server_fixture, rate_limit_rejects_then_closes_abusers) {

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "adapters/binance/book_sync.hpp"
+#include "adapters/common/book_keeper.hpp"
 #include "adapters/binance/parser.hpp"
 #include "core/backoff.hpp"
 #include "core/clock.hpp"
@@ -27,7 +28,6 @@ constexpr std::size_t log_excerpt = 200;
 struct adapter_metrics {
   counter& messages;
   counter& malformed;
-  counter& resyncs;
   counter& gaps;
   counter& stale;
   counter& overflows;
@@ -37,9 +37,6 @@ struct adapter_metrics {
   explicit adapter_metrics(metrics_registry& m)
       : messages(m.get_counter("mdfan_adapter_messages_total", "Exchange messages handled by the adapter", label)),
         malformed(m.get_counter("mdfan_adapter_malformed_total", "Exchange messages that failed to parse", label)),
-        resyncs(m.get_counter("mdfan_adapter_resyncs_total",
-                              "Order books discarded and resynced (gap, crossed, malformed, overflow, reconnect)",
-                              label)),
         gaps(m.get_counter("mdfan_adapter_book_gaps_total", "Depth diffs that did not continue the book", label)),
         stale(m.get_counter("mdfan_adapter_stale_diffs_total", "Depth diffs already covered by the book, dropped",
                             label)),
@@ -115,6 +112,7 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
         metrics_(metrics),
         m_(std::move(m)),
         limiter_(std::move(limiter)),
+        book_metrics_(std::make_shared<book_metrics>(metrics, exchange_id::binance)),
         parser_(symbols) {
     const bool diff_depth =
         std::any_of(cfg_.channels.begin(), cfg_.channels.end(), [](const auto& c) { return is_diff_depth_channel(c); });
@@ -327,17 +325,17 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
   // Pushes the sync's counters into the adapter metrics and logs state changes.
   void account(book& b) {
     const auto& s = b.sync.stats();
-    m_->resyncs.inc(s.resyncs - b.seen.resyncs);
     m_->gaps.inc(s.gaps - b.seen.gaps);
     m_->stale.inc(s.stale_dropped - b.seen.stale_dropped);
     m_->overflows.inc(s.overflows - b.seen.overflows);
     if (s.resyncs != b.seen.resyncs && !stopped_) {
-      const char* why = s.gaps != b.seen.gaps             ? "sequence gap"
-                        : s.crossed != b.seen.crossed     ? "crossed book"
-                        : s.malformed != b.seen.malformed ? "malformed depth data"
-                        : s.overflows != b.seen.overflows ? "diff buffer overflow"
-                                                          : "connection lost";
-      log_->warn("{}: {} book resync: {} (resyncs so far {})", name_, b.sync.symbol(), why, s.resyncs);
+      const auto reason = s.gaps != b.seen.gaps             ? resync_reason::gap
+                          : s.crossed != b.seen.crossed     ? resync_reason::crossed
+                          : s.malformed != b.seen.malformed ? resync_reason::malformed
+                          : s.overflows != b.seen.overflows ? resync_reason::overflow
+                                                            : resync_reason::reconnect;
+      for (auto n = s.resyncs - b.seen.resyncs; n > 0; --n) book_metrics_->resynced(b.sync.instrument(), reason);
+      log_->warn("{}: {} book resync: {} (resyncs so far {})", name_, b.sync.symbol(), to_string(reason), s.resyncs);
     }
     b.seen = s;
     const bool synced = b.sync.synced();
@@ -357,6 +355,7 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
   std::shared_ptr<spdlog::logger> log_;
   metrics_registry& metrics_;
   std::shared_ptr<adapter_metrics> m_;
+  std::shared_ptr<book_metrics> book_metrics_;
   std::shared_ptr<binance_rest_limiter> limiter_;
   binance_parser parser_;
   std::shared_ptr<feed::ws_client> ws_;

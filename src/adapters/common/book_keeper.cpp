@@ -12,6 +12,7 @@ std::string_view to_string(resync_reason r) noexcept {
     case resync_reason::malformed: return "malformed";
     case resync_reason::reconnect: return "reconnect";
     case resync_reason::reset: return "reset";
+    case resync_reason::overflow: return "overflow";
   }
   return "unknown";
 }
@@ -50,7 +51,8 @@ bool book_keeper::resync(resync_reason why) {
     case resync_reason::crossed: ++stats_.crossed; break;
     case resync_reason::malformed: ++stats_.malformed; break;
     case resync_reason::reconnect: ++stats_.reconnects; break;
-    case resync_reason::reset: ++stats_.resets; break;
+    case resync_reason::reset:
+    case resync_reason::overflow: ++stats_.resets; break;
   }
   if (metrics_) {
     metrics_->synced().add(-1);

@@ -23,6 +23,7 @@ enum class resync_reason : std::uint8_t {
   malformed,  // a book message for this symbol could not be parsed or ordered
   reconnect,  // the connection carrying the book was lost
   reset,      // the exchange announced a reset (e.g. OKX after maintenance) or sent an unexpected snapshot
+  overflow,   // updates buffered while waiting for a snapshot overflowed (Binance)
 };
 std::string_view to_string(resync_reason r) noexcept;
 
