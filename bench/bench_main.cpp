@@ -2,6 +2,7 @@
 // prints, for each "<exchange>/<type>/mdfan" with a "<exchange>/<type>/simdjson" twin, the time per
 // message of both and their ratio (mdfan / bare simdjson extraction of the same fields).
 #include <benchmark/benchmark.h>
+#include <simdjson.h>
 
 #include <cstdio>
 #include <map>
@@ -32,6 +33,10 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 
+  // The kernel the inlined On-Demand code was compiled for (set by -march; see MDFAN_ARCH in CMakeLists.txt).
+#define MDFAN_STR2(x) #x
+#define MDFAN_STR(x) MDFAN_STR2(x)
+  std::printf("\nsimdjson On-Demand kernel compiled in: %s\n", MDFAN_STR(SIMDJSON_BUILTIN_IMPLEMENTATION));
   bool header = false;
   for (const auto& [name, t] : reporter.ns) {
     const auto slash = name.rfind("/mdfan");
