@@ -4,6 +4,8 @@
 // Name every benchmark "<exchange>/<message type>/mdfan" (our parse + normalize into events) and its
 // twin "<exchange>/<message type>/simdjson" (a bare simdjson On-Demand extraction of the same fields
 // into std::string_view / numbers, nothing normalized): bench_main prints the ratio of each pair.
+#include <simdjson.h>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -32,5 +34,15 @@ struct padded_message {
   std::string storage;
   std::size_t size;
 };
+
+// The fixture as it comes off the wire: minified, padded.
+inline padded_message minified(const std::string& exchange, const std::string& file) {
+  const std::string text = fixture(exchange, file);
+  std::string out(text.size(), '\0');
+  std::size_t len = 0;
+  if (simdjson::minify(text.data(), text.size(), out.data(), len)) throw std::runtime_error("bench: bad fixture " + file);
+  out.resize(len);
+  return padded_message(std::move(out));
+}
 
 }  // namespace mdfan::bench

@@ -11,14 +11,7 @@ namespace {
 namespace od = simdjson::ondemand;
 using mdfan::bench::padded_message;
 
-padded_message wire(const char* file) {
-  const std::string text = mdfan::bench::fixture("okx", file);
-  std::string out(text.size(), '\0');
-  std::size_t len = 0;
-  if (simdjson::minify(text.data(), text.size(), out.data(), len)) throw std::runtime_error("bench: bad fixture");
-  out.resize(len);
-  return padded_message(std::move(out));
-}
+padded_message wire(const char* file) { return mdfan::bench::minified("okx", file); }
 
 void run_mdfan(benchmark::State& state, const char* file) {
   const auto msg = wire(file);
