@@ -35,6 +35,48 @@ struct padded_message {
   std::size_t size;
 };
 
+// The bare baseline: every field of a value touched (keys and strings as views, numbers as their raw
+// text), nothing normalized or stored.
+inline std::size_t walk_all(simdjson::ondemand::value v) {
+  simdjson::ondemand::json_type t;
+  if (v.type().get(t)) return 0;
+  switch (t) {
+    case simdjson::ondemand::json_type::object: {
+      std::size_t n = 0;
+      simdjson::ondemand::object obj;
+      if (v.get_object().get(obj)) return 0;
+      for (auto f : obj) {
+        std::string_view key;
+        simdjson::ondemand::value fv;
+        if (f.unescaped_key().get(key) || f.value().get(fv)) return 0;
+        n += key.size() + walk_all(fv);
+      }
+      return n;
+    }
+    case simdjson::ondemand::json_type::array: {
+      std::size_t n = 0;
+      simdjson::ondemand::array arr;
+      if (v.get_array().get(arr)) return 0;
+      for (auto e : arr) {
+        simdjson::ondemand::value ev;
+        if (e.get(ev)) return 0;
+        n += walk_all(ev);
+      }
+      return n;
+    }
+    case simdjson::ondemand::json_type::string: {
+      std::string_view s;
+      return v.get_string().get(s) ? 0 : s.size();
+    }
+    case simdjson::ondemand::json_type::number: return v.raw_json_token().size();
+    case simdjson::ondemand::json_type::boolean: {
+      bool b = false;
+      return v.get_bool().get(b) ? 0 : (b ? 1 : 0);
+    }
+    default: return 0;
+  }
+}
+
 // The fixture as it comes off the wire: minified, padded.
 inline padded_message minified(const std::string& exchange, const std::string& file) {
   const std::string text = fixture(exchange, file);

@@ -26,47 +26,6 @@ void run_mdfan(benchmark::State& state, const char* file) {
   }
 }
 
-// Every scalar of a value, bare: strings as views, numbers as their raw text.
-std::size_t walk(od::value v) {
-  od::json_type t;
-  if (v.type().get(t)) return 0;
-  switch (t) {
-    case od::json_type::object: {
-      std::size_t n = 0;
-      od::object obj;
-      if (v.get_object().get(obj)) return 0;
-      for (auto f : obj) {
-        std::string_view key;
-        od::value fv;
-        if (f.unescaped_key().get(key) || f.value().get(fv)) return 0;
-        n += key.size() + walk(fv);
-      }
-      return n;
-    }
-    case od::json_type::array: {
-      std::size_t n = 0;
-      od::array arr;
-      if (v.get_array().get(arr)) return 0;
-      for (auto e : arr) {
-        od::value ev;
-        if (e.get(ev)) return 0;
-        n += walk(ev);
-      }
-      return n;
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      return v.get_string().get(s) ? 0 : s.size();
-    }
-    case od::json_type::number: return v.raw_json_token().size();
-    case od::json_type::boolean: {
-      bool b = false;
-      return v.get_bool().get(b) ? 0 : (b ? 1 : 0);
-    }
-    default: return 0;
-  }
-}
-
 void run_simdjson(benchmark::State& state, const char* file) {
   const auto msg = wire(file);
   od::parser parser;
@@ -81,7 +40,7 @@ void run_simdjson(benchmark::State& state, const char* file) {
       state.SkipWithError("bad document");
       break;
     }
-    benchmark::DoNotOptimize(walk(root));
+    benchmark::DoNotOptimize(mdfan::bench::walk_all(root));
   }
 }
 

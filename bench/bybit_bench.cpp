@@ -26,51 +26,6 @@ void run_mdfan(benchmark::State& state, const char* file) {
   }
 }
 
-// Every scalar of a value, bare: strings as views, numbers as their raw text, booleans; arrays and
-// objects walked (levels are arrays of two strings).
-std::size_t sink(od::value v) {
-  od::json_type t;
-  if (v.type().get(t)) return 0;
-  switch (t) {
-    case od::json_type::object: {
-      std::size_t n = 0;
-      od::object obj;
-      if (v.get_object().get(obj)) return 0;
-      for (auto f : obj) {
-        std::string_view key;
-        if (f.unescaped_key().get(key)) return 0;
-        od::value fv;
-        if (f.value().get(fv)) return 0;
-        n += key.size() + sink(fv);
-      }
-      return n;
-    }
-    case od::json_type::array: {
-      std::size_t n = 0;
-      od::array arr;
-      if (v.get_array().get(arr)) return 0;
-      for (auto e : arr) {
-        od::value ev;
-        if (e.get(ev)) return 0;
-        n += sink(ev);
-      }
-      return n;
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      if (v.get_string().get(s)) return 0;
-      return s.size();
-    }
-    case od::json_type::number: return v.raw_json_token().size();
-    case od::json_type::boolean: {
-      bool b = false;
-      if (v.get_bool().get(b)) return 0;
-      return b ? 1 : 0;
-    }
-    default: return 0;
-  }
-}
-
 void run_simdjson(benchmark::State& state, const char* file) {
   const auto msg = wire(file);
   od::parser parser;
@@ -79,7 +34,7 @@ void run_simdjson(benchmark::State& state, const char* file) {
     if (parser.iterate(msg.view().data(), msg.size, msg.storage.size()).get(doc)) state.SkipWithError("bad json");
     od::value top;
     if (doc.get_value().get(top)) state.SkipWithError("bad json");
-    benchmark::DoNotOptimize(sink(top));
+    benchmark::DoNotOptimize(mdfan::bench::walk_all(top));
   }
 }
 

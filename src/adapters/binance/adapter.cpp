@@ -355,8 +355,8 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
   std::shared_ptr<spdlog::logger> log_;
   metrics_registry& metrics_;
   std::shared_ptr<adapter_metrics> m_;
-  std::shared_ptr<book_metrics> book_metrics_;
   std::shared_ptr<binance_rest_limiter> limiter_;
+  std::shared_ptr<book_metrics> book_metrics_;
   binance_parser parser_;
   std::shared_ptr<feed::ws_client> ws_;
   std::map<std::string, std::unique_ptr<book>, std::less<>> books_;  // fixed after construction

@@ -284,25 +284,29 @@ struct coinbase_parser::impl {
 
   // ---- ticker, ticker_batch
 
-  bool ticker_event(od::value& ev) {
-    what = "ticker event";
+  // An event object whose `key` array holds the items (tickers, candles): each goes to `one`.
+  template <typename One>
+  bool items_event(od::value& ev, std::string_view name, std::string_view key, One one) {
+    what = name;
     od::object obj;
-    if (!object(ev, "ticker event", obj)) return false;
+    if (!object(ev, name, obj)) return false;
     for (auto field_r : obj) {
       od::field field;
       if (auto ec = std::move(field_r).get(field)) return fail_json(ec);
-      if (key_of(field) != "tickers") continue;
+      if (key_of(field) != key) continue;
       od::array arr;
-      if (!array(field.value(), "tickers", arr)) return false;
-      for (auto t : arr) {
-        od::value tv;
-        if (auto ec = t.get(tv)) return fail_json(ec);
-        if (!one_ticker(tv)) return false;
+      if (!array(field.value(), key, arr)) return false;
+      for (auto item : arr) {
+        od::value iv;
+        if (auto ec = item.get(iv)) return fail_json(ec);
+        if (!(this->*one)(iv)) return false;
       }
-      what = "ticker event";
+      what = name;
     }
     return true;
   }
+
+  bool ticker_event(od::value& ev) { return items_event(ev, "ticker event", "tickers", &impl::one_ticker); }
 
   bool one_ticker(od::value& tv) {
     what = "ticker";
@@ -438,25 +442,7 @@ struct coinbase_parser::impl {
 
   // ---- candles
 
-  bool candles_event(od::value& ev) {
-    what = "candles event";
-    od::object obj;
-    if (!object(ev, "candles event", obj)) return false;
-    for (auto field_r : obj) {
-      od::field field;
-      if (auto ec = std::move(field_r).get(field)) return fail_json(ec);
-      if (key_of(field) != "candles") continue;
-      od::array arr;
-      if (!array(field.value(), "candles", arr)) return false;
-      for (auto c : arr) {
-        od::value cv;
-        if (auto ec = c.get(cv)) return fail_json(ec);
-        if (!one_candle(cv)) return false;
-      }
-      what = "candles event";
-    }
-    return true;
-  }
+  bool candles_event(od::value& ev) { return items_event(ev, "candles event", "candles", &impl::one_candle); }
 
   bool one_candle(od::value& cv) {
     what = "candle";

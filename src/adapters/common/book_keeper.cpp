@@ -61,6 +61,20 @@ bool book_keeper::resync(resync_reason why) {
   return true;
 }
 
+book_update book_keeper::make_update(bool snapshot, std::uint64_t first_sequence, std::uint64_t sequence,
+                                     std::int64_t exchange_ts_ns, std::int64_t receive_ns) const {
+  book_update u;
+  u.exchange = exchange_;
+  u.instrument = instrument_;
+  u.symbol = symbol_;
+  u.exchange_ts_ns = exchange_ts_ns;
+  u.receive_ts_ns = receive_ns;
+  u.sequence = sequence;
+  u.first_sequence = first_sequence;
+  u.snapshot = snapshot;
+  return u;
+}
+
 bool book_keeper::fail(resync_reason why) {
   resync(why);
   book_.clear();
@@ -82,15 +96,7 @@ bool book_keeper::on_snapshot(const std::vector<price_level>& bids, const std::v
     if (metrics_) metrics_->synced().add(1);
   }
   if (emit) {
-    book_update u;
-    u.exchange = exchange_;
-    u.instrument = instrument_;
-    u.symbol = symbol_;
-    u.exchange_ts_ns = exchange_ts_ns;
-    u.receive_ts_ns = receive_ns;
-    u.sequence = sequence;
-    u.first_sequence = sequence;
-    u.snapshot = true;
+    book_update u = make_update(true, sequence, sequence, exchange_ts_ns, receive_ns);
     book_.snapshot_into(u);
     emit(event{std::move(u)});
   }
@@ -114,15 +120,7 @@ bool book_keeper::on_delta(const std::vector<price_level>& bids, const std::vect
   book_.set_sequence(sequence);
   ++stats_.deltas;
   if (emit) {
-    book_update u;
-    u.exchange = exchange_;
-    u.instrument = instrument_;
-    u.symbol = symbol_;
-    u.exchange_ts_ns = exchange_ts_ns;
-    u.receive_ts_ns = receive_ns;
-    u.sequence = sequence;
-    u.first_sequence = first_sequence;
-    u.snapshot = false;
+    book_update u = make_update(false, first_sequence, sequence, exchange_ts_ns, receive_ns);
     u.bids = bids;
     u.asks = asks;
     emit(event{std::move(u)});

@@ -87,6 +87,9 @@ class book_keeper {
 
  private:
   bool fail(resync_reason why);
+  // An event for this book with the header filled in and no levels.
+  book_update make_update(bool snapshot, std::uint64_t first_sequence, std::uint64_t sequence,
+                          std::int64_t exchange_ts_ns, std::int64_t receive_ns) const;
 
   exchange_id exchange_;
   std::string symbol_, instrument_;
