@@ -14,6 +14,8 @@
 #include <toml.hpp>
 #include <unistd.h>
 
+#include "redis/config.hpp"
+
 namespace mdfan::app {
 
 std::string_view to_string(instance_role r) noexcept {
@@ -134,39 +136,6 @@ std::vector<std::string_view> split_list(std::string_view text) {
   return items;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX escapes, as in the user and password of a URL.
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
-// The parts a redis:// URL spells out; absent parts come from the separate settings.
-struct redis_url_parts {
-  std::string host;
-  std::optional<std::uint16_t> port;
-  std::optional<std::string> username;
-  std::optional<std::string> password;
-  std::optional<unsigned> db;
-};
-
 // The URL with its password replaced, for error messages.
 std::string masked_url(std::string_view url) {
   auto sep = url.find("://");
@@ -179,46 +148,12 @@ std::string masked_url(std::string_view url) {
   return fmt::format("{}***{}", url.substr(0, start + colon + 1), url.substr(start + at));
 }
 
-redis_url_parts parse_redis_url(std::string_view text) {
-  const auto shown = in_quotes(masked_url(text));
-  auto bad = [&](std::string_view why) {
-    fail(fmt::format("{} is not a redis:// URL ({}; expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB])", shown, why));
-  };
-  if (text.substr(0, 9) == "rediss://") fail(fmt::format("{}: TLS (rediss://) is not supported yet", shown));
-  if (text.substr(0, 8) != "redis://") bad("the scheme must be redis://");
-  auto rest = text.substr(8);
-  if (rest.find_first_of("?#") != std::string_view::npos) bad("query parameters are not supported");
-  auto slash = rest.find('/');
-  auto authority = rest.substr(0, slash);
-  auto path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-
-  redis_url_parts parts;
-  auto at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    auto userinfo = authority.substr(0, at);
-    authority.remove_prefix(at + 1);
-    auto colon = userinfo.find(':');
-    auto user = percent_decode(userinfo.substr(0, colon));
-    if (!user) bad("bad %-escape in the user name");
-    if (!user->empty()) parts.username = std::move(*user);
-    if (colon != std::string_view::npos) {
-      auto password = percent_decode(userinfo.substr(colon + 1));
-      if (!password) bad("bad %-escape in the password");
-      parts.password = std::move(*password);
-    }
-  }
-  std::string_view host, port;
-  if (!split_host_port(authority, host, port)) bad("bad host");
-  parts.host = std::string(host);
-  if (!port.empty()) {
-    parts.port = port_number(port);
-    if (!parts.port) bad("bad port");
-  }
-  if (!path.empty()) {
-    if (!digits_only(path) || path.size() > 9) bad("the path must be a database number");
-    unsigned v = 0;
-    std::from_chars(path.data(), path.data() + path.size(), v);
-    parts.db = v;
+redis::redis_url_parts parse_redis_url(std::string_view text) {
+  redis::redis_url_parts parts;
+  std::string why;
+  if (!redis::parse_redis_url(text, parts, &why)) {
+    fail(fmt::format("{} is not a usable Redis URL ({}; expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB])",
+                     in_quotes(masked_url(text)), why));
   }
   return parts;
 }
@@ -482,7 +417,7 @@ const std::vector<setting_def>& defs() {
        "the interval, else built from trades)",
        kind::text,
        [](app_config& c, std::string_view v) {
-         static constexpr std::array<std::string_view, 11> known{"1m", "3m",  "5m", "15m", "30m", "1h",
+         static constexpr std::array<std::string_view, 11> known{"1m", "3m", "5m", "15m", "30m", "1h",
                                                                  "2h", "4h", "6h", "12h", "1d"};
          if (std::find(known.begin(), known.end(), v) == known.end())
            fail(fmt::format("{} is not a candle interval (1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 12h, 1d)",
@@ -499,8 +434,7 @@ const std::vector<setting_def>& defs() {
       {"exchange.symbols", "--symbols", "MDFAN_SYMBOLS", "LIST",
        "instruments, in the exchange's spelling or as BASE-QUOTE (default: BTC-USDT, ETH-USDT; BTC-USD, ETH-USD on "
        "coinbase and kraken)",
-       kind::list,
-       [](app_config& c, std::string_view v) { c.exchange.symbols = parse_symbols(v); },
+       kind::list, [](app_config& c, std::string_view v) { c.exchange.symbols = parse_symbols(v); },
        [](const app_config& c) { return show_list(c.exchange.symbols); }},
       {"exchange.ws_url", "--exchange-ws-url", "MDFAN_EXCHANGE_WS_URL", "URL",
        "exchange market-data WebSocket base URL, scheme://host:port (default: the exchange's own)", kind::text,
@@ -774,7 +708,7 @@ app_config resolve_config(const std::map<std::string, std::string>& flags,
   if (url_choice.src > source::file) {
     apply_value(*find_def("redis.url"), url_choice.src, *url_choice.text, cfg, cfg.config_file);
   }
-  std::optional<redis_url_parts> url;
+  std::optional<redis::redis_url_parts> url;
   if (!cfg.redis.url.empty()) url = parse_redis_url(cfg.redis.url);
   auto url_sets = [&](std::string_view key) {
     if (!url || chosen.at(key).src > url_choice.src) return false;
@@ -795,7 +729,7 @@ app_config resolve_config(const std::map<std::string, std::string>& flags,
   if (url_sets("redis.port")) cfg.redis.port = *url->port;
   if (url_sets("redis.username")) cfg.redis.username = *url->username;
   if (url_sets("redis.password")) cfg.redis.password = *url->password;
-  if (url_sets("redis.db")) cfg.redis.db = *url->db;
+  if (url_sets("redis.db")) cfg.redis.db = static_cast<unsigned>(*url->db);
 
   if (cfg.threads == 0) cfg.threads = std::max(1U, std::thread::hardware_concurrency());
   return cfg;

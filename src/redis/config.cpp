@@ -54,7 +54,7 @@ bool all_digits(std::string_view s) {
 
 }  // namespace
 
-bool parse_redis_url(std::string_view url, redis_config& cfg, std::string* error) {
+bool parse_redis_url(std::string_view url, redis_url_parts& parts, std::string* error) {
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return fail(error, "Redis URL must start with redis://");
   const auto scheme = url.substr(0, scheme_end);
@@ -65,11 +65,7 @@ bool parse_redis_url(std::string_view url, redis_config& cfg, std::string* error
   if (rest.find_first_of("?#") != std::string_view::npos)
     return fail(error, "query strings and fragments are not supported in Redis URLs");
 
-  redis_config out = cfg;
-  out.username.clear();
-  out.password.clear();
-  out.port = 6379;
-  out.db = 0;
+  redis_url_parts out;
 
   // Path (/db). The userinfo may contain '/', so split on the last '@' first.
   std::string_view userinfo;
@@ -83,7 +79,7 @@ bool parse_redis_url(std::string_view url, redis_config& cfg, std::string* error
     auto pass = percent_decode(userinfo.substr(colon + 1));
     if (!user || !pass) return fail(error, "bad percent-encoding in the credentials");
     if (pass->empty()) return fail(error, "empty password in the Redis URL");
-    out.username = std::move(*user);
+    if (!user->empty()) out.username = std::move(*user);
     out.password = std::move(*pass);
   }
 
@@ -115,6 +111,12 @@ bool parse_redis_url(std::string_view url, redis_config& cfg, std::string* error
     }
   }
   if (host.empty()) return fail(error, "missing host in the Redis URL");
+  const bool v6 = !authority.empty() && authority.front() == '[';
+  for (const char c : host) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '-' || c == '_' || (v6 && c == ':');
+    if (!ok) return fail(error, "bad host '" + std::string(host) + "' in the Redis URL");
+  }
   out.host = std::string(host);
 
   if (!port_text.empty()) {
@@ -135,7 +137,18 @@ bool parse_redis_url(std::string_view url, redis_config& cfg, std::string* error
     out.db = value;
   }
 
-  cfg = std::move(out);
+  parts = std::move(out);
+  return true;
+}
+
+bool parse_redis_url(std::string_view url, redis_config& cfg, std::string* error) {
+  redis_url_parts parts;
+  if (!parse_redis_url(url, parts, error)) return false;
+  cfg.host = std::move(parts.host);
+  cfg.port = parts.port.value_or(6379);
+  cfg.username = parts.username.value_or(std::string());
+  cfg.password = parts.password.value_or(std::string());
+  cfg.db = parts.db.value_or(0);
   return true;
 }
 

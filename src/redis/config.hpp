@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,11 +39,24 @@ struct redis_config {
   std::size_t max_write_buffer = std::size_t{128} << 20;
 };
 
-// Parses "redis://[[user]:password@]host[:port][/db]" into `cfg` (host, port, username, password, db;
-// omitted parts get their defaults: port 6379, db 0, no credentials). User and password may be
-// percent-encoded; an IPv6 host is written in brackets. "rediss://" (TLS) is rejected, as are other
-// schemes, a bad port or db, and query strings. On failure `cfg` is unchanged and, when `error` is
-// given, it receives the reason.
+// What a "redis://[[user]:password@]host[:port][/db]" URL spells out; the parts it leaves out are
+// empty, so a caller can tell "port 6379 written" from "no port written".
+struct redis_url_parts {
+  std::string host;
+  std::optional<std::uint16_t> port;
+  std::optional<std::string> username;  // set when the URL names a user (redis://user:pw@...)
+  std::optional<std::string> password;  // set, never empty, when credentials are written
+  std::optional<int> db;
+};
+
+// Parses the URL. User and password may be percent-encoded; an IPv6 host is written in brackets.
+// "rediss://" (TLS) is rejected, as are other schemes, a bad port or db, credentials without a
+// password, and query strings. On failure `parts` is unchanged and, when `error` is given, it receives
+// the reason (which never contains the password).
+bool parse_redis_url(std::string_view url, redis_url_parts& parts, std::string* error = nullptr);
+
+// Parses the URL into `cfg` (host, port, username, password, db; omitted parts get their defaults:
+// port 6379, db 0, no credentials). On failure `cfg` is unchanged.
 bool parse_redis_url(std::string_view url, redis_config& cfg, std::string* error = nullptr);
 
 }  // namespace mdfan::redis

@@ -2,6 +2,7 @@
 // dispatch, write coalescing.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,12 +63,42 @@ TEST(redis_url, rejects_with_reason_and_leaves_config_unchanged) {
        {"host:6379", "http://host", "unix:///tmp/redis.sock", "redis://", "redis://:6379",
         "redis://host:", "redis://host:0", "redis://host:65536", "redis://host:12ab", "redis://host:-1",
         "redis://host/x", "redis://host/-1", "redis://host/1.5", "redis://host/99999999999", "redis://user@host",
-        "redis://u:@host", "redis://host?db=1", "redis://[::1", "redis://u:p%zz@host"}) {
+        "redis://u:@host", "redis://host?db=1", "redis://[::1", "redis://u:p%zz@host", "redis://ho st",
+        "redis://a:b@h/0/1", "redis://host:1:2"}) {
     err.clear();
     EXPECT_FALSE(parse_redis_url(bad, c, &err)) << bad;
     EXPECT_FALSE(err.empty()) << bad;
     EXPECT_EQ(c.host, "unchanged") << bad;
   }
+}
+
+// The application's settings layer needs to know which parts a URL wrote, so that a part it leaves out
+// can come from a separate setting.
+TEST(redis_url, parts_tell_what_the_url_spells_out) {
+  redis_url_parts p;
+  std::string err;
+  ASSERT_TRUE(parse_redis_url("redis://cache.local", p, &err)) << err;
+  EXPECT_EQ(p.host, "cache.local");
+  EXPECT_FALSE(p.port.has_value());
+  EXPECT_FALSE(p.username.has_value());
+  EXPECT_FALSE(p.password.has_value());
+  EXPECT_FALSE(p.db.has_value());
+
+  ASSERT_TRUE(parse_redis_url("redis://:pw@cache.local:6379/0", p, &err)) << err;
+  EXPECT_EQ(p.port, std::optional<std::uint16_t>(6379));  // written, even though it is the default
+  EXPECT_FALSE(p.username.has_value());                   // ":pw@" names no user
+  EXPECT_EQ(p.password, std::optional<std::string>("pw"));
+  EXPECT_EQ(p.db, std::optional<int>(0));
+
+  ASSERT_TRUE(parse_redis_url("redis://bob:p%3Aw@[fe80::1]", p, &err)) << err;
+  EXPECT_EQ(p.host, "fe80::1");
+  EXPECT_EQ(p.username, std::optional<std::string>("bob"));
+  EXPECT_EQ(p.password, std::optional<std::string>("p:w"));
+
+  // The reason never carries the password.
+  EXPECT_FALSE(parse_redis_url("redis://:hunter2@host:abc", p, &err));
+  EXPECT_EQ(err.find("hunter2"), std::string::npos) << err;
+  EXPECT_EQ(p.host, "fe80::1") << "unchanged on failure";
 }
 
 TEST(redis_protocol, encodes_commands_as_resp_arrays) {

@@ -230,24 +230,11 @@ class bybit_venue final : public venue {
   std::string_view render(venue_session&, const sim_message& msg, std::string&) override { return *msg.text; }
 
   bool inject(fault_kind kind, std::string_view symbol, std::string& error) override {
-    std::ptrdiff_t index = -1;
-    if (!symbol.empty()) {
-      index = market_.find(native(symbol));
-      if (index < 0) {
-        error = fmt::format("unknown symbol '{}'", symbol);
-        return false;
-      }
-    }
-    pending_.push_back({kind, index});
-    return true;
+    return faults_.add(
+        kind, symbol, [&](std::string_view text) { return market_.find(native(text)); }, error);
   }
 
  private:
-  struct pending_fault {
-    fault_kind kind;
-    std::ptrdiff_t symbol;  // -1: any
-  };
-
   std::int64_t now_ms() const noexcept {
     return start_ms_ + static_cast<std::int64_t>(static_cast<double>(steps_) * 1000.0 / rate_);
   }
@@ -428,13 +415,9 @@ class bybit_venue final : public venue {
     v.asks = std::move(next.asks);
     ++v.u;
     std::uint64_t u = v.u;
-    if (!snapshot && !pending_.empty()) {
-      const auto it = std::find_if(pending_.begin(), pending_.end(), [&](const pending_fault& f) {
-        return f.symbol < 0 || f.symbol == static_cast<std::ptrdiff_t>(symbol);
-      });
-      if (it != pending_.end()) {
-        const fault_kind kind = it->kind;
-        pending_.erase(it);
+    if (!snapshot && !faults_.empty()) {
+      if (const auto fault = faults_.take(symbol)) {
+        const fault_kind kind = *fault;
         if (kind == fault_kind::skip_sequence) return;      // lost: the next delta skips a u
         if (kind == fault_kind::bad_checksum) u = v.u - 1;  // no checksum: a u that does not advance
         if (kind == fault_kind::malformed)
@@ -621,7 +604,7 @@ class bybit_venue final : public venue {
   std::vector<ticker_values> published_;  // linear tickers as last published
   std::vector<bool> has_published_;
   std::vector<kline_bar> bars_;
-  std::vector<pending_fault> pending_;
+  fault_queue faults_;
 };
 
 }  // namespace

@@ -258,18 +258,14 @@ class kraken_venue final : public venue {
   std::string_view render(venue_session&, const sim_message& msg, std::string&) override { return *msg.text; }
 
   bool inject(fault_kind kind, std::string_view symbol, std::string& error) override {
-    std::ptrdiff_t index = -1;
-    if (!symbol.empty()) {
-      const auto native = adapters::kraken_native(symbol);
-      const auto it = native ? std::find(natives_.begin(), natives_.end(), *native) : natives_.end();
-      if (it == natives_.end()) {
-        error = fmt::format("unknown symbol '{}'", symbol);
-        return false;
-      }
-      index = it - natives_.begin();
-    }
-    pending_.push_back({kind, index});
-    return true;
+    return faults_.add(
+        kind, symbol,
+        [&](std::string_view text) -> std::ptrdiff_t {
+          const auto native = adapters::kraken_native(text);
+          const auto it = native ? std::find(natives_.begin(), natives_.end(), *native) : natives_.end();
+          return it == natives_.end() ? -1 : it - natives_.begin();
+        },
+        error);
   }
 
  private:
@@ -293,10 +289,6 @@ class kraken_venue final : public venue {
     std::array<shadow_book, book_depths.size()> shadows;
     std::array<visible_book, book_depths.size()> books;  // what subscribers of each depth hold
     std::array<bar, ohlc_minutes.size()> bars;
-  };
-  struct pending_fault {
-    fault_kind kind;
-    std::ptrdiff_t symbol;  // -1: any
   };
 
   static std::vector<std::string> natives(const std::vector<std::string>& symbols) {
@@ -532,17 +524,6 @@ class kraken_venue final : public venue {
     o += R"(,"interval":)" + std::to_string(ohlc_minutes[i]) + "}";
   }
 
-  // The pending fault for this symbol's next book update, if any (removed from the list).
-  bool take_fault(std::size_t si, fault_kind& kind) {
-    const auto it = std::find_if(pending_.begin(), pending_.end(), [&](const pending_fault& f) {
-      return f.symbol < 0 || f.symbol == static_cast<std::ptrdiff_t>(si);
-    });
-    if (it == pending_.end()) return false;
-    kind = it->kind;
-    pending_.erase(it);
-    return true;
-  }
-
   // What changed in the best `depth` levels: new or resized levels, and deleted ones (qty 0). A
   // level pushed beyond the depth by better ones is not sent: subscribers truncate on their own.
   template <class Map>
@@ -575,9 +556,9 @@ class kraken_venue final : public venue {
         b = std::move(next);
         if (bids.empty() && asks.empty()) continue;  // the change was beyond this depth
         std::uint32_t crc = checksum(si, b);
-        fault_kind fault{};
-        const bool faulted = take_fault(si, fault);
-        if (faulted && fault == fault_kind::skip_sequence) {
+        const auto fault = faults_.take(si);
+        const bool faulted = fault.has_value();
+        if (fault == fault_kind::skip_sequence) {
           // Lost. Kraken has no sequence numbers: the client can only notice through a later checksum,
           // so what it now holds is tracked until its checksum differs from the truth.
           auto& sh = f.shadows[d];
@@ -586,8 +567,8 @@ class kraken_venue final : public venue {
           sh.asks = {before.asks.begin(), before.asks.end()};
           continue;
         }
-        if (faulted && fault == fault_kind::bad_checksum) crc ^= 0x5a5a5a5au;
-        if (faulted && fault == fault_kind::malformed)
+        if (fault == fault_kind::bad_checksum) crc ^= 0x5a5a5a5au;
+        if (fault == fault_kind::malformed)
           push(base + d,
                R"({"channel":"book","type":"update","data":[{"symbol":")" + natives_[si] + R"(","bids":[{"price":)",
                sink);
@@ -597,7 +578,7 @@ class kraken_venue final : public venue {
           // The next updates happened to repair the client's book (they rewrote the lost levels): its
           // checksum agrees, so the loss went unnoticed. Lose the next update too, until one is noticed.
           if (client_checksum(si, sh, bids, asks, book_depths[d]) == crc)
-            pending_.insert(pending_.begin(), {fault_kind::skip_sequence, static_cast<std::ptrdiff_t>(si)});
+            faults_.add_first(fault_kind::skip_sequence, si);
         }
       }
     }
@@ -651,7 +632,7 @@ class kraken_venue final : public venue {
   std::uint64_t count_ = 0;
   std::int64_t next_heartbeat_ = 0;
   std::uint64_t connection_id_ = 0;
-  std::vector<pending_fault> pending_;
+  fault_queue faults_;
   simdjson::dom::parser dom_;
 };
 

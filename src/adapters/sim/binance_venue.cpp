@@ -1,9 +1,10 @@
 #include "adapters/sim/binance_venue.hpp"
 
 #include <algorithm>
-#include <boost/url/parse.hpp>
 #include <cctype>
 #include <charconv>
+
+#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
 #include "adapters/sim/binance_protocol.hpp"
@@ -38,8 +39,9 @@ std::vector<std::string> natives(const std::vector<std::string>& symbols) {
 class binance_venue final : public venue {
  public:
   explicit binance_venue(const sim_config& cfg)
-      :         max_streams_(cfg.max_streams),
-        feed_(natives(cfg.symbols), cfg.seed, cfg.rate, cfg.start_time_ms ? cfg.start_time_ms : wall_ns() / 1'000'000) {}
+      : max_streams_(cfg.max_streams),
+        feed_(natives(cfg.symbols), cfg.seed, cfg.rate, cfg.start_time_ms ? cfg.start_time_ms : wall_ns() / 1'000'000) {
+  }
 
   std::string_view name() const noexcept override { return "binance"; }
   std::uint32_t topic_count() const noexcept override { return feed_.catalog().size(); }
@@ -106,40 +108,23 @@ class binance_venue final : public venue {
       error = "binance has no book checksum (use skip_sequence)";
       return false;
     }
-    std::ptrdiff_t index = -1;
-    if (!symbol.empty()) {
-      index = feed_.mkt().find(native(symbol));
-      if (index < 0) {
-        error = fmt::format("unknown symbol '{}'", symbol);
-        return false;
-      }
-    }
-    pending_.push_back({kind, index});
-    return true;
+    return faults_.add(
+        kind, symbol, [&](std::string_view text) { return feed_.mkt().find(native(text)); }, error);
   }
 
  private:
-  struct pending_fault {
-    fault_kind kind;
-    std::ptrdiff_t symbol;  // -1: any
-  };
-
   // Applies pending faults to the next diff-depth message of their symbol.
   class fault_sink final : public message_sink {
    public:
     fault_sink(binance_venue& v, message_sink& next) : v_(v), next_(next) {}
     bool wanted(std::uint32_t stream) const override { return next_.wanted(stream); }
     void push(sim_message&& msg) override {
-      if (!v_.pending_.empty()) {
+      if (!v_.faults_.empty()) {
         const auto kind = static_cast<stream_kind>(msg.stream % stream_kinds);
-        const auto sym = static_cast<std::ptrdiff_t>(msg.stream / stream_kinds);
+        const std::size_t sym = msg.stream / stream_kinds;
         if ((kind == stream_kind::depth || kind == stream_kind::depth_100ms) && next_.wanted(msg.stream)) {
-          auto it = std::find_if(v_.pending_.begin(), v_.pending_.end(),
-                                 [&](const pending_fault& f) { return f.symbol < 0 || f.symbol == sym; });
-          if (it != v_.pending_.end()) {
-            const auto f = *it;
-            v_.pending_.erase(it);
-            if (f.kind == fault_kind::skip_sequence) return;  // the diff is lost: the next one leaves a gap
+          if (const auto fault = v_.faults_.take(sym)) {
+            if (*fault == fault_kind::skip_sequence) return;  // the diff is lost: the next one leaves a gap
             // malformed: a truncated depthUpdate on the same stream, then the real one.
             sim_message bad;
             bad.stream = msg.stream;
@@ -163,7 +148,7 @@ class binance_venue final : public venue {
 
   std::size_t max_streams_;
   binance_feed feed_;
-  std::vector<pending_fault> pending_;
+  fault_queue faults_;
 };
 
 }  // namespace

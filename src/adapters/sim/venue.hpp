@@ -4,6 +4,7 @@
 // (server.hpp) does the networking and fan-out for every venue alike; a venue does no I/O.
 //
 // Threading: everything here runs on the simulator's single thread.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -24,6 +25,53 @@ enum class fault_kind : std::uint8_t {
   bad_checksum,   // send the next book update of the symbol with a wrong checksum (where the venue has one;
                   // venues without checksums corrupt a sequence field instead)
   malformed,      // send one malformed (unparseable) message on the symbol's book topic
+};
+
+// Faults injected and not yet applied, oldest first. Each applies to the next book update of its
+// symbol (a venue's own symbol index) or, with no symbol, of whichever symbol comes first.
+class fault_queue {
+ public:
+  static constexpr std::ptrdiff_t any_symbol = -1;
+
+  // Queues `kind` for `symbol` (empty: any). `find` maps the text to the venue's symbol index, or a
+  // negative number when the venue does not serve it; then `error` says so and nothing is queued.
+  template <typename Find>
+  bool add(fault_kind kind, std::string_view symbol, Find&& find, std::string& error) {
+    std::ptrdiff_t index = any_symbol;
+    if (!symbol.empty()) {
+      index = find(symbol);
+      if (index < 0) {
+        error = "unknown symbol '" + std::string(symbol) + "'";
+        return false;
+      }
+    }
+    pending_.push_back({kind, index});
+    return true;
+  }
+  // Queues `kind` for `symbol` ahead of everything else (a fault that must follow at once).
+  void add_first(fault_kind kind, std::size_t symbol) {
+    pending_.insert(pending_.begin(), {kind, static_cast<std::ptrdiff_t>(symbol)});
+  }
+
+  bool empty() const noexcept { return pending_.empty(); }
+  // The oldest fault that applies to `symbol`, removed; nullopt when none.
+  std::optional<fault_kind> take(std::size_t symbol) {
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (it->symbol == any_symbol || it->symbol == static_cast<std::ptrdiff_t>(symbol)) {
+        const fault_kind kind = it->kind;
+        pending_.erase(it);
+        return kind;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  struct pending_fault {
+    fault_kind kind;
+    std::ptrdiff_t symbol;
+  };
+  std::vector<pending_fault> pending_;
 };
 
 // Per-connection state a venue keeps (subscriptions by the venue's own ids, per-connection counters).
