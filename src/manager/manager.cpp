@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 #include <boost/asio/post.hpp>
 
 #include "core/codec.hpp"
@@ -54,10 +55,27 @@ void manager::ingest_remote(event ev, std::string json) {
   p->json = std::move(json);
   p->ev = std::move(ev);
   p->remote = true;
-  boost::asio::post(strand_, [this, p = event_ptr(std::move(p))]() mutable {
+  bool post = false;
+  {
+    std::lock_guard lock(remote_mu_);
+    remote_inbox_.push_back(std::move(p));
+    post = !std::exchange(remote_posted_, true);
+  }
+  if (post) boost::asio::post(strand_, [this] { drain_remote(); });
+}
+
+void manager::drain_remote() {
+  {
+    std::lock_guard lock(remote_mu_);
+    remote_draining_.swap(remote_inbox_);
+    remote_posted_ = false;
+  }
+  for (auto& p : remote_draining_) {
     in_remote_[static_cast<std::size_t>(type_of(p->ev))]->inc();
     dispatch(std::move(p));
-  });
+  }
+  remote_draining_.clear();
+  if (remote_draining_.capacity() > 4096) std::vector<event_ptr>().swap(remote_draining_);
 }
 
 manager::topic_state& manager::topic_for(const event_ptr& ev) {
@@ -104,16 +122,17 @@ void manager::update_state(topic_state& ts, const event_ptr& ev) {
 void manager::dispatch(event_ptr ev) {
   auto& ts = topic_for(ev);
   update_state(ts, ev);
-  auto& out = *out_[static_cast<std::size_t>(ts.type)];
+  std::size_t delivered = 0;
   bool pruned = false;
   for (auto& [key, weak] : ts.sinks) {
     if (auto s = weak.lock()) {
       s->deliver(ev);
-      out.inc();
+      ++delivered;
     } else {
       pruned = true;
     }
   }
+  if (delivered != 0) out_[static_cast<std::size_t>(ts.type)]->inc(delivered);
   if (pruned) {
     std::erase_if(ts.sinks, [](const auto& e) { return e.second.expired(); });
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -95,6 +96,7 @@ class manager {
     event_header book_header;  // header of the last applied book event
   };
 
+  void drain_remote();
   void dispatch(event_ptr ev);
   topic_state& topic_for(const event_ptr& ev);
   void update_state(topic_state& ts, const event_ptr& ev);
@@ -110,6 +112,12 @@ class manager {
   std::unordered_map<const event_sink*, sink_state> sinks_;
   std::unordered_map<std::string, topic_state> topics_;
   std::unordered_map<std::string, std::size_t> pattern_refs_;  // pattern text -> subscribing sinks
+
+  // Remote events wait here for the strand: one post per batch (what arrived meanwhile), not per event.
+  std::mutex remote_mu_;
+  std::vector<event_ptr> remote_inbox_;
+  std::vector<event_ptr> remote_draining_;  // strand only
+  bool remote_posted_ = false;              // a drain_remote is posted and has not taken the inbox yet
 
   counter* in_local_[event_type_count];
   counter* in_remote_[event_type_count];

@@ -5,6 +5,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -119,9 +120,11 @@ void http_session::on_read(error_code ec, std::size_t /*n*/) {
   state_->m.http_requests[static_cast<std::size_t>(kind)]->inc();
 
   if (kind == http_path::ws && websocket::is_upgrade(req)) {
-    // Hand the socket to a WebSocket session; this HTTP session ends here.
+    // Hand the socket to a WebSocket session; this HTTP session ends here. Bytes read past the
+    // request are the client's first frames: they go along.
     stream_.expires_never();
-    std::make_shared<ws_session>(stream_.release_socket(), state_)->run(parser_->release());
+    std::string leftover = beast::buffers_to_string(buffer_.data());
+    std::make_shared<ws_session>(stream_.release_socket(), state_)->run(parser_->release(), std::move(leftover));
     return;
   }
   handle(req);

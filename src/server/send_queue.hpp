@@ -5,7 +5,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,6 +24,61 @@ struct outbound_frame {
   std::shared_ptr<const std::string> text;  // set for protocol replies and gap notices
 
   std::string_view bytes() const noexcept { return ev ? std::string_view(ev->json) : std::string_view(*text); }
+};
+
+// A FIFO of frames in one power-of-two array, grown on demand and kept while frames flow (a client
+// that keeps up empties it on every write); release() frees it, so an idle client holds no block
+// (std::deque allocates one up front, 512 bytes per client).
+class frame_ring {
+ public:
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return cap_; }
+  outbound_frame& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & (cap_ - 1)]; }
+  const outbound_frame& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & (cap_ - 1)]; }
+  outbound_frame& front() noexcept { return (*this)[0]; }
+  const outbound_frame& front() const noexcept { return (*this)[0]; }
+  const outbound_frame& back() const noexcept { return (*this)[size_ - 1]; }
+  void push_back(outbound_frame&& f) {
+    if (size_ == cap_) grow();
+    (*this)[size_] = std::move(f);
+    ++size_;
+  }
+  void pop_front() noexcept {
+    front() = outbound_frame{};
+    head_ = (head_ + 1) & (cap_ - 1);
+    if (--size_ == 0) head_ = 0;
+  }
+  void pop_back() noexcept {
+    (*this)[size_ - 1] = outbound_frame{};
+    if (--size_ == 0) head_ = 0;
+  }
+  // Frees the block when empty.
+  void release() noexcept {
+    if (size_ != 0) return;
+    buf_.reset();
+    cap_ = 0;
+    head_ = 0;
+  }
+  // Shrinks to the first `n` frames.
+  void resize(std::size_t n) noexcept {
+    while (size_ > n) pop_back();
+  }
+
+ private:
+  void grow() {
+    const std::size_t cap = cap_ == 0 ? 4 : cap_ * 2;
+    auto buf = std::make_unique<outbound_frame[]>(cap);
+    for (std::size_t i = 0; i < size_; ++i) buf[i] = std::move((*this)[i]);
+    buf_ = std::move(buf);
+    cap_ = cap;
+    head_ = 0;
+  }
+
+  std::unique_ptr<outbound_frame[]> buf_;
+  std::size_t cap_ = 0;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
 };
 
 enum class push_result : std::uint8_t {
@@ -85,6 +139,9 @@ class send_queue {
   std::size_t size() const noexcept { return frames_.size(); }
   std::size_t bytes() const noexcept { return bytes_; }
   const outbound_frame& front() const noexcept { return frames_.front(); }
+  const outbound_frame& operator[](std::size_t i) const noexcept { return frames_[i]; }
+  // Frees the frame block if nothing is queued (an idle client then holds none).
+  void release_memory() noexcept { frames_.release(); }
   // The front frame goes into a write: it will not be replaced or removed until pop_front().
   void begin_write() noexcept { in_flight_ = true; }
   void pop_front() noexcept;
@@ -133,7 +190,7 @@ class send_queue {
   std::size_t bytes_ = 0;
   std::uint64_t base_ = 0;  // absolute position of frames_.front()
   bool in_flight_ = false;
-  std::deque<outbound_frame> frames_;
+  frame_ring frames_;
   // Conflated topic -> absolute position of its queued value. Entries outlive their frames (a stale
   // one is recognised and overwritten), so a topic's key is allocated once, not per event.
   topic_map<std::uint64_t> latest_;

@@ -81,6 +81,27 @@ TEST_F(manager_fixture, remote_events_are_not_bridged) {
   EXPECT_EQ(bridged, 0);
 }
 
+TEST_F(manager_fixture, remote_events_arriving_together_take_one_post_and_keep_their_order) {
+  auto a = std::make_shared<recording_sink>();
+  m.subscribe(a, {*topic_pattern::parse("trade:*:*")}, false);
+  run();
+  for (int i = 0; i < 100; ++i) {
+    const auto id = std::to_string(i);
+    m.ingest_remote(make_trade("BTC-USDT", id.c_str()), "{\"n\":" + id + "}");
+  }
+  // One handler runs them all, in order.
+  io.restart();
+  EXPECT_EQ(io.run_one(), 1u);
+  ASSERT_EQ(a->got.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(a->got[i]->json, "{\"n\":" + std::to_string(i) + "}");
+  EXPECT_EQ(io.poll(), 0u);
+  // The next one posts again.
+  m.ingest_remote(make_trade("BTC-USDT", "x"), "{}");
+  run();
+  EXPECT_EQ(a->got.size(), 101u);
+  EXPECT_EQ(metrics.value("mdfan_events_in_total", R"(type="trade",source="remote")"), 101);
+}
+
 TEST_F(manager_fixture, unsubscribe_and_removed_sink_stop_delivery) {
   auto a = std::make_shared<recording_sink>();
   std::vector<std::pair<std::string, bool>> interest;

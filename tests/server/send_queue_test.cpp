@@ -317,3 +317,45 @@ TEST(server_protocol_gap, gap_notice_encoding) {
   EXPECT_EQ(server_protocol::make_gap("trade:binance:BTC-USDT", 12),
             R"({"type":"gap","topic":"trade:binance:BTC-USDT","dropped":12})");
 }
+
+TEST(frame_ring, fifo_across_wrap_and_growth_and_released_on_request_when_empty) {
+  frame_ring r;
+  EXPECT_EQ(r.capacity(), 0U);  // nothing allocated until a frame comes
+  auto text = [](int i) { return std::make_shared<const std::string>(std::to_string(i)); };
+  int next_in = 0;
+  int next_out = 0;
+  // Interleave pushes and pops so the head wraps while the ring grows.
+  for (int round = 0; round < 50; ++round) {
+    for (int k = 0; k < 3; ++k) r.push_back(outbound_frame{nullptr, text(next_in++)});
+    ASSERT_EQ(*r.front().text, std::to_string(next_out));
+    r.pop_front();
+    ++next_out;
+  }
+  ASSERT_EQ(r.size(), 100U);
+  for (std::size_t i = 0; i < r.size(); ++i) ASSERT_EQ(*r[i].text, std::to_string(next_out + static_cast<int>(i)));
+  EXPECT_EQ(*r.back().text, std::to_string(next_in - 1));
+  r.resize(10);
+  EXPECT_EQ(r.size(), 10U);
+  EXPECT_EQ(*r.back().text, std::to_string(next_out + 9));
+  r.release();
+  EXPECT_GT(r.capacity(), 0U) << "not while frames are queued";
+  while (!r.empty()) r.pop_front();
+  EXPECT_GT(r.capacity(), 0U) << "kept while frames flow";
+  r.release();
+  EXPECT_EQ(r.capacity(), 0U);
+  r.push_back(outbound_frame{nullptr, text(1)});
+  EXPECT_EQ(*r.front().text, "1") << "usable again after release";
+}
+
+TEST(send_queue, release_memory_keeps_what_is_queued) {
+  send_queue q(100, 1 << 20);
+  for (int i = 0; i < 50; ++i) q.push(outbound_frame{trd("BTC-USDT", i), nullptr});
+  q.release_memory();
+  ASSERT_EQ(q.size(), 50U);
+  EXPECT_TRUE(q[49].ev->json.find(R"("id":"49")") != std::string::npos) << q[49].ev->json;
+  while (!q.empty()) q.pop_front();
+  q.release_memory();
+  EXPECT_EQ(q.bytes(), 0U);
+  q.push(outbound_frame{trd("BTC-USDT", 7), nullptr});
+  EXPECT_EQ(q.size(), 1U);
+}

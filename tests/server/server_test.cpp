@@ -7,12 +7,17 @@
 #include <mutex>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "manager/manager.hpp"
 #include "support/ws_client.hpp"
@@ -77,6 +82,135 @@ book_update make_book_snapshot(const char* instr, std::uint64_t seq) {
 }
 
 bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
+
+// A bare WebSocket client on a blocking socket, for what the test client cannot do: bytes sent with
+// the upgrade request, fragments, control frames, protocol errors, not answering pings.
+class raw_ws {
+ public:
+  ~raw_ws() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // Connects and sends the upgrade request followed by `extra`; reads the response head.
+  bool connect(std::uint16_t port, const std::string& extra = {}) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) return false;
+    const std::string req =
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    if (!send_raw(req + extra)) return false;
+    while (in_.find("\r\n\r\n") == std::string::npos) {
+      if (!fill(5s)) return false;
+    }
+    const auto end = in_.find("\r\n\r\n");
+    head_ = in_.substr(0, end);
+    in_.erase(0, end + 4);
+    return head_.rfind("HTTP/1.1 101", 0) == 0;
+  }
+  const std::string& head() const { return head_; }
+
+  bool send_raw(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  // A client frame, masked unless told otherwise.
+  static std::string frame(std::uint8_t first_byte, std::string_view payload, bool masked = true) {
+    std::string f(1, static_cast<char>(first_byte));
+    const char bit = masked ? '\x80' : '\0';
+    if (payload.size() < 126) {
+      f.push_back(static_cast<char>(bit | static_cast<char>(payload.size())));
+    } else {
+      f.push_back(static_cast<char>(bit | 126));
+      f.push_back(static_cast<char>(payload.size() >> 8));
+      f.push_back(static_cast<char>(payload.size() & 0xff));
+    }
+    const char key[4] = {0x0a, 0x1b, 0x2c, 0x3d};
+    if (masked) f.append(key, 4);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+      f.push_back(masked ? static_cast<char>(payload[i] ^ key[i % 4]) : payload[i]);
+    return f;
+  }
+
+  struct server_frame {
+    int opcode = -1;  // -1: none (timeout or end of stream)
+    std::string payload;
+  };
+  // The next server frame (which must be unmasked and final).
+  server_frame next(std::chrono::milliseconds timeout = 5s) {
+    while (true) {
+      if (in_.size() >= 2) {
+        const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
+        EXPECT_EQ(p[0] & 0xf0, 0x80) << "server frames are final, without reserved bits";
+        EXPECT_EQ(p[1] & 0x80, 0) << "server frames are not masked";
+        std::size_t len = p[1] & 0x7f;
+        std::size_t head = 2;
+        if (len == 126 && in_.size() >= 4) {
+          len = (std::size_t{p[2]} << 8) | p[3];
+          head = 4;
+        } else if (len == 127 && in_.size() >= 10) {
+          len = 0;
+          for (int i = 0; i < 8; ++i) len = (len << 8) | p[2 + i];
+          head = 10;
+        }
+        if ((len < 126 || head > 2) && in_.size() >= head + len) {
+          server_frame f{p[0] & 0x0f, in_.substr(head, len)};
+          in_.erase(0, head + len);
+          return f;
+        }
+      }
+      if (!fill(timeout)) return {};
+    }
+  }
+  // The next text frame, skipping control frames.
+  std::string next_text(std::chrono::milliseconds timeout = 5s) {
+    for (auto f = next(timeout); f.opcode >= 0; f = next(timeout)) {
+      if (f.opcode == 0x1) return f.payload;
+    }
+    return {};
+  }
+  // True once the server has closed the stream (EOF) within `timeout`.
+  bool eof(std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      if (!fill(std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now())))
+        return closed_;
+    }
+    return closed_;
+  }
+
+ private:
+  bool fill(std::chrono::milliseconds timeout) {
+    pollfd pfd{fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(std::max<std::int64_t>(timeout.count(), 1))) <= 0) return false;
+    char buf[65536];
+    const auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      closed_ = true;
+      return false;
+    }
+    in_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  std::string in_;
+  std::string head_;
+  bool closed_ = false;
+};
+
+std::uint16_t close_code_of(const std::string& payload) {
+  return payload.size() < 2 ? 0
+                            : static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                                         static_cast<unsigned char>(payload[1]));
+}
 
 struct server_fixture : ::testing::Test {
   boost::asio::io_context io;
@@ -242,6 +376,139 @@ TEST_F(server_fixture, ping_pong) {
   const auto pong = c.read(5s).value_or(c.error());
   EXPECT_EQ(pong.rfind(R"({"op":"pong","ts":)", 0), 0u) << pong;
   EXPECT_TRUE(pong.ends_with(R"(,"id":"p1"})")) << pong;
+}
+
+TEST_F(server_fixture, handshake_answers_the_key_and_keeps_frames_sent_with_the_request) {
+  start();
+  raw_ws c;
+  // The client's first message rides in the same write as the upgrade request.
+  ASSERT_TRUE(c.connect(port, raw_ws::frame(0x81, R"({"op":"ping","id":7})"))) << c.head();
+  EXPECT_NE(c.head().find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos) << c.head();
+  EXPECT_TRUE(contains(c.next_text(), R"("op":"pong")"));
+}
+
+TEST_F(server_fixture, handshake_refuses_a_bad_version) {
+  start();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a), 0);
+  const std::string req =
+      "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  std::string got;
+  char buf[4096];
+  pollfd pfd{fd, POLLIN, 0};
+  while (::poll(&pfd, 1, 5000) > 0) {
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_EQ(got.rfind("HTTP/1.1 426", 0), 0U) << got;
+  EXPECT_TRUE(contains(got, "Sec-WebSocket-Version: 13"));
+  EXPECT_EQ(metrics.value("mdfan_server_clients"), 0);
+}
+
+TEST_F(server_fixture, ping_gets_a_pong_and_control_frames_may_come_between_fragments) {
+  start();
+  raw_ws c;
+  ASSERT_TRUE(c.connect(port));
+  ASSERT_TRUE(c.send_raw(raw_ws::frame(0x01, R"({"op":)") + raw_ws::frame(0x89, "hi") +
+                         raw_ws::frame(0x00, R"("ping",)") + raw_ws::frame(0x80, R"("id":"f"})")));
+  const auto pong = c.next();
+  EXPECT_EQ(pong.opcode, 0xA);
+  EXPECT_EQ(pong.payload, "hi");
+  // The three fragments are one request.
+  const auto reply = c.next_text();
+  EXPECT_TRUE(contains(reply, R"("op":"pong")")) << reply;
+  EXPECT_TRUE(contains(reply, R"("id":"f")")) << reply;
+}
+
+TEST_F(server_fixture, protocol_errors_close_with_1002_and_count) {
+  start();
+  raw_ws c;
+  ASSERT_TRUE(c.connect(port));
+  ASSERT_TRUE(c.send_raw(raw_ws::frame(0x81, R"({"op":"ping"})", false)));  // clients must mask
+  const auto f = c.next();
+  EXPECT_EQ(f.opcode, 0x8);
+  EXPECT_EQ(close_code_of(f.payload), 1002);
+  EXPECT_TRUE(c.eof(5s)) << "the server ends the connection after failing it";
+  EXPECT_EQ(metric_at_least("mdfan_server_client_errors_total", 1), 1);
+  for (int i = 0; i < 5000 && metrics.value("mdfan_server_clients") != 0; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(metrics.value("mdfan_server_clients"), 0) << "the session ended";
+}
+
+TEST_F(server_fixture, invalid_utf8_closes_with_1007) {
+  start();
+  raw_ws c;
+  ASSERT_TRUE(c.connect(port));
+  ASSERT_TRUE(c.send_raw(raw_ws::frame(0x81, "{\"op\":\"\xff\xfe\"}")));
+  const auto f = c.next();
+  EXPECT_EQ(f.opcode, 0x8);
+  EXPECT_EQ(close_code_of(f.payload), 1007);
+  EXPECT_TRUE(c.eof(5s));
+}
+
+TEST_F(server_fixture, client_close_is_echoed_then_the_server_ends_the_stream) {
+  start();
+  raw_ws c;
+  ASSERT_TRUE(c.connect(port));
+  ASSERT_TRUE(c.send_raw(raw_ws::frame(0x88, std::string("\x0f\xa0"
+                                                         "bye",
+                                                         5))));  // 4000
+  const auto f = c.next();
+  EXPECT_EQ(f.opcode, 0x8);
+  EXPECT_EQ(close_code_of(f.payload), 4000);
+  EXPECT_TRUE(c.eof(5s));
+}
+
+TEST_F(server_fixture, keep_alive_pings_keep_answering_clients_and_drop_silent_ones) {
+  auto cfg = test_config();
+  cfg.idle_timeout = 300ms;
+  start(cfg);
+  {
+    raw_ws alive;
+    ASSERT_TRUE(alive.connect(port));
+    int pings = 0;
+    const auto until = std::chrono::steady_clock::now() + 1200ms;
+    while (std::chrono::steady_clock::now() < until) {
+      const auto f = alive.next(100ms);
+      if (f.opcode == 0x9) {
+        ++pings;
+        ASSERT_TRUE(alive.send_raw(raw_ws::frame(0x8A, f.payload)));
+      }
+    }
+    EXPECT_GE(pings, 2);
+    ASSERT_TRUE(alive.send_raw(raw_ws::frame(0x81, R"({"op":"ping"})")));
+    EXPECT_TRUE(contains(alive.next_text(), R"("op":"pong")")) << "a client answering pings stays";
+  }
+  raw_ws silent;
+  ASSERT_TRUE(silent.connect(port));
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(silent.next(2s).opcode, 0x9);
+  EXPECT_TRUE(silent.eof(3s)) << "a client that does not answer pings is dropped";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+TEST_F(server_fixture, a_burst_arrives_whole_and_in_order_through_partial_writes) {
+  start();
+  ws_client_options opts;
+  opts.receive_buffer_bytes = 4096;  // the server's writes are cut short again and again
+  auto c = subscriber(R"("trade:binance:BTC-USDT")", opts);
+  std::vector<std::string> sent;
+  for (int i = 0; i < 3000; ++i)
+    mgr.ingest_local(make_trade("BTC-USDT", "b" + std::to_string(i) + std::string(100, 'x')));
+  sync_manager();
+  for (int i = 0; i < 3000; ++i) {
+    const auto m = c->read(5s);
+    ASSERT_TRUE(m) << i << " " << c->error();
+    ASSERT_TRUE(contains(*m, "\"b" + std::to_string(i) + "x")) << i << ": " << *m;
+  }
+  EXPECT_EQ(metrics.value("mdfan_server_dropped_total", R"(type="trade")"), 0);
 }
 
 TEST_F(server_fixture, invalid_requests_get_errors_and_the_connection_stays_usable) {
