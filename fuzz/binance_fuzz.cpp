@@ -11,20 +11,12 @@
 #include "adapters/binance/book_sync.hpp"
 #include "adapters/binance/factory.hpp"
 #include "adapters/binance/parser.hpp"
-
-namespace {
-
-std::string_view padded(std::string_view text, std::string& buf) {
-  buf.assign(text);
-  buf.append(64, '\0');
-  return {buf.data(), text.size()};
-}
-
-}  // namespace
+#include "fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mdfan;
   using namespace mdfan::adapters;
+  using fuzz::padded;
   static auto decoder = make_binance_decoder();
   static binance_parser parser;
 
@@ -40,11 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   binance_book_sync sync("BNBBTC", "BNB-BTC", binance_book_sync_config{0, 64}, [&](event&&) { ++emitted; });
   binance_message msg;
   binance_parse_error perr;
-  std::size_t start = 0, lines = 0;
-  while (start < input.size() && lines++ < 4096) {
-    auto end = input.find('\n', start);
-    if (end == std::string_view::npos) end = input.size();
-    if (parser.parse_padded(padded(input.substr(start, end - start), buf), 1, msg, perr)) {
+  fuzz::for_each_line(input, 4096, [&](std::string_view line, std::size_t /*index*/) {
+    if (parser.parse_padded(padded(line, buf), 1, msg, perr)) {
       if (auto* d = std::get_if<binance_depth_diff>(&msg)) {
         d->symbol = "BNBBTC";
         if (sync.on_diff(std::move(*d), 1) == binance_sync_action::fetch_snapshot && have_snapshot)
@@ -53,8 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } else if (perr.depth) {
       sync.on_malformed();
     }
-    start = end + 1;
-  }
+  });
   // A synced book is never crossed.
   if (sync.synced() && sync.book().crossed()) __builtin_trap();
   return 0;

@@ -8,34 +8,18 @@
 #include <string_view>
 #include <vector>
 
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/spdlog.h>
-
 #include "adapters/bybit/session.hpp"
+#include "fuzz_util.hpp"
+
+using namespace mdfan;
+using fuzz::discard_io;
+using fuzz::padded;
 
 namespace {
 
-using namespace mdfan;
-
-class discard_io final : public adapters::session_io {
- public:
-  bool send(std::string text) override { return !text.empty(); }
-  void reconnect(std::string_view) override {}
-  void emit(event&& ev) override { (void)ev; }
-  std::int64_t now_ns() const override { return now; }
-  std::int64_t now = 1'700'000'000'000'000'000;
-};
-
-// `text` followed by 64 readable bytes, as the WebSocket client delivers it.
-std::string_view padded(std::string_view text, std::string& buf) {
-  buf.assign(text);
-  buf.append(64, '\0');
-  return {buf.data(), text.size()};
-}
-
 void run_session(const std::string& input, const char* market, const char* interval) {
-  static auto log = std::make_shared<spdlog::logger>("fuzz", std::make_shared<spdlog::sinks::null_sink_mt>());
-  static metrics_registry metrics;
+  const auto& log = fuzz::silent_logger();
+  auto& metrics = fuzz::fuzz_metrics();
   adapters::adapter_options opts;
   opts.exchange = exchange_id::bybit;
   opts.market = market;
@@ -51,13 +35,9 @@ void run_session(const std::string& input, const char* market, const char* inter
       R"("b":[["16493.50","0.006"],["16493.00","0.100"]],"a":[["16611.00","0.029"],["16612.00","0.213"]],)"
       R"("u":18521288,"seq":7961638724},"cts":1672304484976})";
   session->on_message(padded(snapshot, buf), 1, io);
-  std::size_t start = 0, lines = 0;
-  while (start <= input.size() && lines++ < 10000) {
-    auto end = input.find('\n', start);
-    if (end == std::string::npos) end = input.size();
-    session->on_message(padded(std::string_view(input).substr(start, end - start), buf), 2, io);
-    start = end + 1;
-  }
+  fuzz::for_each_line(input, 10000, [&](std::string_view line, std::size_t /*index*/) {
+    session->on_message(padded(line, buf), 2, io);
+  });
   io.now += 30'000'000'000;  // past the resync retry
   session->on_ping(io);
   session->on_close();

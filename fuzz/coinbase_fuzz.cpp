@@ -8,35 +8,16 @@
 #include <string_view>
 #include <vector>
 
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/spdlog.h>
-
 #include "adapters/coinbase/factory.hpp"
-
-namespace {
+#include "fuzz_util.hpp"
 
 using namespace mdfan;
-
-class discard_io final : public adapters::session_io {
- public:
-  bool send(std::string text) override { return !text.empty(); }
-  void reconnect(std::string_view) override {}
-  void emit(event&& ev) override { (void)ev; }
-  std::int64_t now_ns() const override { return 1'700'000'000'000'000'000; }
-};
-
-// `text` followed by 64 readable bytes, as the WebSocket client delivers it.
-std::string_view padded(std::string_view text, std::string& buf) {
-  buf.assign(text);
-  buf.append(64, '\0');
-  return {buf.data(), text.size()};
-}
-
-}  // namespace
+using fuzz::discard_io;
+using fuzz::padded;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static auto log = std::make_shared<spdlog::logger>("fuzz", std::make_shared<spdlog::sinks::null_sink_mt>());
-  static metrics_registry metrics;
+  const auto& log = fuzz::silent_logger();
+  auto& metrics = fuzz::fuzz_metrics();
   static auto decoder = adapters::make_coinbase_decoder();
 
   const std::string_view input(reinterpret_cast<const char*>(data), size);
@@ -54,13 +35,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   discard_io io;
   session->on_open(io);
   session->on_message(padded(input, buf), 1, io);
-  std::size_t start = 0, lines = 0;
-  while (start <= input.size() && lines++ < 4096) {
-    auto end = input.find('\n', start);
-    if (end == std::string_view::npos) end = input.size();
-    session->on_message(padded(input.substr(start, end - start), buf), 2, io);
-    start = end + 1;
-  }
+  fuzz::for_each_line(input, 4096, [&](std::string_view line, std::size_t /*index*/) {
+    session->on_message(padded(line, buf), 2, io);
+  });
   session->on_close();
   session->on_open(io);
   session->on_message(padded(input, buf), 3, io);

@@ -6,9 +6,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -57,7 +61,10 @@ struct replay_adapter::state : session_io {
   std::shared_ptr<spdlog::logger> log;
   counter& frames_counter;
   std::unique_ptr<recording_reader> reader;
-  std::unique_ptr<protocol_session> session;
+  // One session per recorded connection, as live: sequence numbers (Coinbase's sequence_num, say) and
+  // subscriptions are per connection. Created on the connection's first frame.
+  std::function<std::unique_ptr<protocol_session>()> make_session;
+  std::unordered_map<std::string, std::unique_ptr<protocol_session>> sessions;
   std::thread thread;
   std::mutex mu;
   std::condition_variable cv;
@@ -103,13 +110,21 @@ struct replay_adapter::state : session_io {
     std::fflush(stderr);
   }
 
+  protocol_session& session_for(const std::string& connection) {
+    auto& slot = sessions[connection];
+    if (!slot) {
+      slot = make_session();
+      slot->on_open(*this);
+    }
+    return *slot;
+  }
+
   void run() {
     std::string buffer;
     recorded_frame frame;
     std::int64_t first_ns = 0;
     const auto t0 = std::chrono::steady_clock::now();
     auto next_draw = t0;
-    session->on_open(*this);
     while (!stopped() && reader->next(frame)) {
       if (frames == 0) first_ns = frame.receive_ns;
       if (cfg.speed > 0) {
@@ -120,7 +135,8 @@ struct replay_adapter::state : session_io {
       now = frame.receive_ns;
       buffer.assign(frame.data);
       buffer.append(64, '\0');
-      session->on_message(std::string_view(buffer.data(), frame.data.size()), frame.receive_ns, *this);
+      session_for(frame.connection).on_message(std::string_view(buffer.data(), frame.data.size()), frame.receive_ns,
+                                               *this);
       ++frames;
       frames_counter.inc();
       if (cfg.progress && std::chrono::steady_clock::now() >= next_draw) {
@@ -142,20 +158,21 @@ replay_adapter::replay_adapter(replay_config cfg, event_sink_fn sink, std::share
   if (!reader->ok()) throw std::invalid_argument(reader->error());
   cfg.opts.exchange = reader->header().exchange;
   if (cfg.opts.symbols.empty()) cfg.opts.symbols = reader->header().symbols;
-  auto session = make_replay_session(cfg.opts, metrics, log);
-  if (!session) {
-    auto decoder = make_decoder(cfg.opts.exchange);
-    if (!decoder)
+  std::function<std::unique_ptr<protocol_session>()> make_session;
+  if (make_replay_session(cfg.opts, metrics, log)) {
+    make_session = [opts = cfg.opts, &metrics, log] { return make_replay_session(opts, metrics, log); };
+  } else {
+    if (!make_decoder(cfg.opts.exchange))
       throw std::invalid_argument(
           fmt::format("replay: exchange '{}' is not built into this mdfan", to_string(cfg.opts.exchange)));
     log->info("replay: {} books need REST snapshots, which a recording lacks: replaying trades, tickers, candles "
               "and partial-depth books only",
               to_string(cfg.opts.exchange));
-    session = std::make_unique<decoder_session>(std::move(decoder));
+    make_session = [ex = cfg.opts.exchange] { return std::make_unique<decoder_session>(make_decoder(ex)); };
   }
   state_ = std::make_shared<state>(std::move(cfg), std::move(sink), std::move(log), metrics);
   state_->reader = std::move(reader);
-  state_->session = std::move(session);
+  state_->make_session = std::move(make_session);
 }
 
 replay_adapter::~replay_adapter() { stop(); }

@@ -95,3 +95,32 @@ TEST(CoinbaseConfig, BadOptionsNameTheSetting) {
 
 }  // namespace
 }  // namespace mdfan::adapters
+
+namespace mdfan::adapters {
+namespace {
+
+TEST(CoinbaseConfig, LevelTwoOfEachProductOnItsOwnConnection) {
+  adapter_options o;
+  o.exchange = exchange_id::coinbase;
+  o.symbols = {"BTC-USD", "ETH-USD"};
+  o.types = {event_type::book, event_type::ticker, event_type::trade};
+  const auto plans = plan_coinbase_connections(coinbase_config_from(o));
+  ASSERT_EQ(plans.size(), 3u);
+  EXPECT_EQ(plans[0].name, "coinbase#0");
+  EXPECT_FALSE(plans[0].cfg.books);
+  EXPECT_TRUE(plans[0].cfg.tickers && plans[0].cfg.trades);
+  EXPECT_EQ(plans[0].cfg.products, (std::vector<std::string>{"BTC-USD", "ETH-USD"}));
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(plans[i].name, "coinbase-l2#" + o.symbols[i - 1]);
+    EXPECT_TRUE(plans[i].cfg.books);
+    EXPECT_FALSE(plans[i].cfg.tickers || plans[i].cfg.trades || plans[i].cfg.candles);
+    EXPECT_EQ(plans[i].cfg.products, std::vector<std::string>{o.symbols[i - 1]});
+  }
+  o.types = {event_type::book};
+  EXPECT_EQ(plan_coinbase_connections(coinbase_config_from(o)).size(), 2u);  // no #0 for heartbeats alone
+  o.types = {event_type::candle};
+  EXPECT_EQ(plan_coinbase_connections(coinbase_config_from(o)).size(), 1u);
+}
+
+}  // namespace
+}  // namespace mdfan::adapters

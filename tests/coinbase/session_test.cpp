@@ -394,3 +394,97 @@ TEST(CoinbaseSession, FailedSendReconnects) {
 
 }  // namespace
 }  // namespace mdfan::adapters
+
+namespace mdfan::adapters {
+namespace {
+
+// One pass through a session of a planned connection, with padded delivery.
+void feed_to(coinbase_session& s, cb_fake_io& io, const std::string& msg) {
+  std::string padded = msg + std::string(64, '\0');
+  s.on_message(std::string_view(padded.data(), msg.size()), recv, io);
+}
+
+// The adapter's layout: each product's level2 on a connection of its own. A gap on A's connection
+// resyncs A alone; B's connection, with its own sequence_num, never sees it.
+TEST(CoinbaseSession, GapOnAProductsLevel2ConnectionResyncsThatProductOnly) {
+  metrics_registry metrics;
+  auto plans = plan_coinbase_connections(coinbase_config_from(options({event_type::book})));
+  ASSERT_EQ(plans.size(), 2u);
+  coinbase_session a(plans[0].cfg, metrics, test::cb_quiet()), b(plans[1].cfg, metrics, test::cb_quiet());
+  cb_fake_io ia, ib;
+  a.on_open(ia);
+  b.on_open(ib);
+  EXPECT_EQ(ia.sent.back(), R"({"type":"subscribe","product_ids":["BTC-USD"],"channel":"level2"})");
+  EXPECT_EQ(ib.sent.back(), R"({"type":"subscribe","product_ids":["ETH-USD"],"channel":"level2"})");
+  feed_to(a, ia, l2(1, "BTC-USD", true, {{"bid", "100", "1"}, {"offer", "101", "1"}}));
+  feed_to(b, ib, l2(1, "ETH-USD", true, {{"bid", "10", "1"}, {"offer", "11", "1"}}));
+  feed_to(a, ia, l2(2, "BTC-USD", false, {{"bid", "100", "2"}}));
+  feed_to(b, ib, l2(2, "ETH-USD", false, {{"bid", "10", "2"}}));
+  ia.clear();
+  ib.clear();
+  feed_to(a, ia, l2(4, "BTC-USD", false, {{"bid", "100", "3"}}));  // 3 lost on A's connection
+  feed_to(b, ib, l2(3, "ETH-USD", false, {{"bid", "10", "3"}}));
+  EXPECT_EQ(metrics.value("mdfan_adapter_resyncs_total", R"(exchange="coinbase",instrument="BTC-USD",reason="gap")"),
+            1);
+  EXPECT_EQ(metrics.value("mdfan_adapter_resyncs_total", R"(exchange="coinbase",instrument="ETH-USD",reason="gap")"),
+            0);
+  EXPECT_FALSE(a.book("BTC-USD")->synced());
+  EXPECT_TRUE(b.book("ETH-USD")->synced());
+  EXPECT_EQ(ia.sent,
+            (std::vector<std::string>{R"({"type":"unsubscribe","product_ids":["BTC-USD"],"channel":"level2"})",
+                                      R"({"type":"subscribe","product_ids":["BTC-USD"],"channel":"level2"})"}));
+  EXPECT_TRUE(ib.sent.empty());
+  ASSERT_EQ(ib.of<book_update>().size(), 1u);  // B's update applied and emitted as usual
+  EXPECT_FALSE(ib.of<book_update>()[0].snapshot);
+  EXPECT_TRUE(ia.reconnects.empty() && ib.reconnects.empty());
+}
+
+// Subscribes of every connection share one window (8 messages per 1.1 s per IP): beyond it they wait
+// in order, are counted, and leave on the pace tick once due. Nothing is dropped.
+TEST(CoinbaseSession, SubscribesArePacedAcrossConnections) {
+  metrics_registry metrics;
+  adapter_options o = options({event_type::book});
+  o.symbols = {"A1-USD", "A2-USD", "A3-USD", "A4-USD", "A5-USD"};
+  auto plans = plan_coinbase_connections(coinbase_config_from(o));
+  ASSERT_EQ(plans.size(), 5u);
+  auto window = std::make_shared<request_window>(8, std::chrono::milliseconds(1100));
+  std::vector<std::unique_ptr<coinbase_session>> sessions;
+  std::vector<cb_fake_io> ios(plans.size());
+  for (auto& p : plans) {
+    p.cfg.subscribe_window = window;
+    sessions.push_back(std::make_unique<coinbase_session>(p.cfg, metrics, test::cb_quiet()));
+  }
+  const std::int64_t t0 = 1'700'000'000'000'000'000;
+  std::size_t sent = 0;
+  for (std::size_t i = 0; i < sessions.size(); ++i) {
+    ios[i].now = t0;
+    sessions[i]->on_open(ios[i]);
+    sent += ios[i].sent.size();
+  }
+  EXPECT_EQ(sent, 8u);  // 10 messages asked for, 8 within the budget
+  EXPECT_EQ(metrics.value("mdfan_adapter_requests_delayed_total", R"(exchange="coinbase")"), 2);
+  EXPECT_EQ(sessions[4]->pacer().pending(), 2u);
+  ios[4].now = t0 + 1'000'000'000;  // still inside the window: nothing leaves
+  sessions[4]->on_ping(ios[4]);
+  EXPECT_TRUE(ios[4].sent.empty());
+  ios[4].now = t0 + 1'100'000'000;
+  sessions[4]->on_ping(ios[4]);
+  EXPECT_EQ(ios[4].sent,
+            (std::vector<std::string>{R"({"type":"subscribe","channel":"heartbeats"})",
+                                      R"({"type":"subscribe","product_ids":["A5-USD"],"channel":"level2"})"}));
+  EXPECT_EQ(sessions[4]->pacer().pending(), 0u);
+}
+
+TEST(CoinbaseRequestWindow, SlidingWindowNeverRefuses) {
+  request_window w(3, std::chrono::nanoseconds(1000));
+  EXPECT_EQ(w.reserve(0), 0);
+  EXPECT_EQ(w.reserve(10), 10);
+  EXPECT_EQ(w.reserve(20), 20);
+  EXPECT_EQ(w.reserve(30), 1000);  // the 4th must wait until the 1st leaves the window
+  EXPECT_EQ(w.reserve(40), 1010);
+  EXPECT_EQ(w.reserve(5000), 5000);
+  EXPECT_EQ(w.reserve(0), 5000);  // FIFO: never before an earlier reservation
+}
+
+}  // namespace
+}  // namespace mdfan::adapters

@@ -362,3 +362,81 @@ TEST(OkxReplaySession, AcceptsBothEndpointsTraffic) {
 
 }  // namespace
 }  // namespace mdfan::adapters
+
+namespace mdfan::adapters {
+namespace {
+
+// books is a 400-level channel: the local book keeps 400 levels per side whatever is pushed, so its
+// memory is bounded; levels pushed below the 400th, or out of it by a better one, are dropped.
+TEST_F(OkxSession, BooksAreTruncatedToTheChannelDepth) {
+  EXPECT_EQ(okx_book_depth("books"), 400u);
+  EXPECT_EQ(okx_book_depth("books50-l2-tbt"), 50u);
+  lv bids, asks;
+  for (int i = 0; i < 400; ++i) {
+    bids.push_back({fmt::format("{}", 1000 - i), "1"});  // 1000 .. 601
+    asks.push_back({fmt::format("{}", 2000 + i), "1"});  // 2000 .. 2399
+  }
+  feed(book_msg("BTC-USDT", true, -1, 10, bids, asks));
+  const order_book& book = session->book("BTC-USDT")->book();
+  ASSERT_EQ(book.bid_count(), 400u);
+  // Deeper than the 400th: not kept.
+  feed(book_msg("BTC-USDT", false, 10, 11, {{"100", "5"}}, {{"3000", "5"}}));
+  EXPECT_EQ(book.bid_count(), 400u);
+  EXPECT_EQ(book.ask_count(), 400u);
+  // Better levels push the 400th out.
+  feed(book_msg("BTC-USDT", false, 11, 12, {{"1000.5", "2"}, {"1001", "2"}}, {{"1999", "2"}}));
+  EXPECT_EQ(book.bid_count(), 400u);
+  EXPECT_EQ(book.ask_count(), 400u);
+  EXPECT_EQ(book.bids().back().price.str(), "603");
+  EXPECT_EQ(book.asks().back().price.str(), "2398");
+  EXPECT_TRUE(session->book("BTC-USDT")->synced());
+  EXPECT_EQ(all_resyncs("BTC-USDT"), 0);
+}
+
+// Each connection sends at most max_requests subscribe/unsubscribe requests per window (OKX: 480 an
+// hour, then it refuses them). Beyond the budget a resubscribe waits, counted, and leaves once due; a
+// second resync of the same book while it waits queues nothing more; its snapshot wait starts when sent.
+TEST(OkxRequestPacing, ResubscribesWaitForTheBudgetAndAreNeverDropped) {
+  metrics_registry metrics;
+  fake_io io;
+  okx_session_config cfg;
+  cfg.channels.symbols = {"BTC-USDT", "ETH-USDT"};
+  cfg.channels.book = "books";
+  cfg.max_requests = 3;
+  cfg.request_window = std::chrono::seconds(3600);
+  okx_session s(cfg, metrics, test::quiet());
+  s.on_open(io);  // 1 request
+  ASSERT_EQ(io.sent.size(), 1u);
+  const auto feed = [&](const std::string& m) { io.feed(s, m); };
+  feed(book_msg("BTC-USDT", true, -1, 10, bids0, asks0));
+  feed(book_msg("ETH-USDT", true, -1, 20, bids0, asks0));
+  io.sent.clear();
+  feed(book_msg("BTC-USDT", false, 11, 12, {}, {}));  // gap: 2 requests, the budget is spent
+  EXPECT_EQ(io.sent.size(), 2u);
+  feed(book_msg("BTC-USDT", true, -1, 13, bids0, asks0));
+  io.sent.clear();
+  feed(book_msg("ETH-USDT", false, 21, 22, {}, {}));  // gap: both requests wait
+  EXPECT_TRUE(io.sent.empty());
+  EXPECT_EQ(s.pacer().pending(), 2u);
+  EXPECT_EQ(metrics.value("mdfan_adapter_requests_delayed_total", R"(exchange="okx")"), 2);
+  // ETH's snapshot is long overdue, but its resubscribe has not left yet: nothing more is queued.
+  io.now += 3000'000'000'000;
+  s.on_ping(io);
+  EXPECT_EQ(io.sent, std::vector<std::string>{"ping"});
+  EXPECT_EQ(s.pacer().pending(), 2u);
+  // An hour after the first request: the queued pair leaves, in order.
+  io.sent.clear();
+  io.now += 600'000'000'000;
+  s.on_ping(io);
+  const auto resub =
+      std::vector<std::string>{R"({"op":"unsubscribe","args":[{"channel":"books","instId":"ETH-USDT"}]})",
+                               R"({"op":"subscribe","args":[{"channel":"books","instId":"ETH-USDT"}]})", "ping"};
+  EXPECT_EQ(io.sent, resub);
+  EXPECT_EQ(s.pacer().pending(), 0u);
+  EXPECT_EQ(metrics.value("mdfan_adapter_requests_delayed_total", R"(exchange="okx")"), 2);
+  feed(book_msg("ETH-USDT", true, -1, 30, bids0, asks0));
+  EXPECT_TRUE(s.book("ETH-USDT")->synced());
+}
+
+}  // namespace
+}  // namespace mdfan::adapters

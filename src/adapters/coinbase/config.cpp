@@ -73,6 +73,26 @@ coinbase_config coinbase_config_from(const adapter_options& opts) {
   return c;
 }
 
+std::vector<coinbase_connection_plan> plan_coinbase_connections(const coinbase_config& cfg) {
+  std::vector<coinbase_connection_plan> out;
+  if (cfg.tickers || cfg.wants_market_trades() || (cfg.candles && cfg.native_candles)) {
+    coinbase_connection_plan p{"coinbase#0", cfg};
+    p.cfg.books = false;
+    p.cfg.name = p.name;
+    out.push_back(std::move(p));
+  }
+  if (cfg.books) {
+    for (const auto& product : cfg.products) {
+      coinbase_connection_plan p{"coinbase-l2#" + product, cfg};
+      p.cfg.products = {product};
+      p.cfg.tickers = p.cfg.trades = p.cfg.candles = p.cfg.native_candles = false;
+      p.cfg.name = p.name;
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
 std::string coinbase_request(std::string_view type, std::string_view channel,
                              const std::vector<std::string>& products) {
   std::string out;

@@ -33,6 +33,8 @@ std::unique_ptr<message_decoder> make_coinbase_decoder() { return std::make_uniq
 
 std::unique_ptr<protocol_session> make_coinbase_session(const adapter_options& opts, metrics_registry& metrics,
                                                         std::shared_ptr<spdlog::logger> log) {
+  // One session per connection: replay gives each recorded connection its own (sequence_num counts
+  // per connection).
   return std::make_unique<coinbase_session>(coinbase_config_from(opts), metrics, std::move(log));
 }
 

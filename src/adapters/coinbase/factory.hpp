@@ -16,7 +16,8 @@ class logger;
 
 namespace mdfan::adapters {
 
-// The live adapter: one connection (ws_adapter) carrying every product and channel. Throws
+// The live adapter (ws_adapter): a connection per product's level2 channel and one for the other
+// channels (plan_coinbase_connections), their subscribes paced by one shared window. Throws
 // std::invalid_argument for bad options (see coinbase_config_from).
 std::unique_ptr<exchange_adapter> make_coinbase_adapter(const net::any_io_executor& ex, const adapter_options& opts,
                                                         event_sink_fn sink, std::shared_ptr<spdlog::logger> log,
@@ -26,7 +27,8 @@ std::unique_ptr<exchange_adapter> make_coinbase_adapter(const net::any_io_execut
                                                         event_sink_fn sink, std::shared_ptr<spdlog::logger> log,
                                                         metrics_registry& metrics);
 
-// One session covering every product of `opts` (replay). Pure: defined in mdfan_proto_coinbase.
+// One session covering every product of `opts` (replay; sequence_num not checked, as a recording
+// interleaves the frames of several connections). Pure: defined in mdfan_proto_coinbase.
 std::unique_ptr<protocol_session> make_coinbase_session(const adapter_options& opts, metrics_registry& metrics,
                                                         std::shared_ptr<spdlog::logger> log);
 // The parser for tools. Pure: defined in mdfan_proto_coinbase.

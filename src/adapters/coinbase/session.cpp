@@ -42,7 +42,11 @@ coinbase_session::coinbase_session(coinbase_config cfg, metrics_registry& metric
                                      R"(exchange="coinbase")")),
       gaps_(metrics.get_counter("mdfan_adapter_sequence_gaps_total",
                                 "Connection-wide sequence number gaps (messages lost on a connection)",
-                                R"(exchange="coinbase")")) {
+                                R"(exchange="coinbase")")),
+      delayed_(metrics.get_counter("mdfan_adapter_requests_delayed_total",
+                                   "Subscribe/unsubscribe requests held back to keep within the exchange's rate limit",
+                                   R"(exchange="coinbase")")),
+      pacer_(cfg_.subscribe_window, &delayed_) {
   products_.reserve(cfg_.products.size());
   for (std::size_t i = 0; i < cfg_.products.size(); ++i) {
     auto& p = products_.emplace_back(cfg_.products[i], i, &book_metrics_);
@@ -77,12 +81,14 @@ void coinbase_session::on_open(session_io& io) {
   have_seq_ = false;  // a new connection counts from its own start
   // heartbeats keep every channel of the connection open (Coinbase closes channels idle 60-90 s)
   // and drive the idle watchdog; Coinbase disconnects a client that has not subscribed within 5 s.
-  bool ok = io.send(coinbase_request("subscribe", "heartbeats", {}));
-  if (cfg_.tickers) ok = ok && io.send(coinbase_request("subscribe", "ticker", cfg_.products));
-  if (cfg_.wants_market_trades()) ok = ok && io.send(coinbase_request("subscribe", "market_trades", cfg_.products));
-  if (cfg_.candles && cfg_.native_candles) ok = ok && io.send(coinbase_request("subscribe", "candles", cfg_.products));
+  // Paced with the other connections' messages (8/s per IP).
+  pacer_.clear();
+  bool ok = request(io, "subscribe", "heartbeats", {});
+  if (cfg_.tickers) ok = ok && request(io, "subscribe", "ticker", cfg_.products);
+  if (cfg_.wants_market_trades()) ok = ok && request(io, "subscribe", "market_trades", cfg_.products);
+  if (cfg_.candles && cfg_.native_candles) ok = ok && request(io, "subscribe", "candles", cfg_.products);
   if (cfg_.books) {
-    ok = ok && io.send(coinbase_request("subscribe", "level2", cfg_.products));
+    ok = ok && request(io, "subscribe", "level2", cfg_.products, "l2");
     for (auto& p : products_) {
       p.pending_snapshots = 1;
       p.snapshot_failures = 0;
@@ -92,17 +98,42 @@ void coinbase_session::on_open(session_io& io) {
   if (!ok) io.reconnect("could not send the subscriptions");
 }
 
+bool coinbase_session::request(session_io& io, std::string_view type, std::string_view channel,
+                               const std::vector<std::string>& products, std::string tag) {
+  const bool was_queued = pacer_.pending() > 0;
+  const bool ok = pacer_.send(io, coinbase_request(type, channel, products), std::move(tag));
+  if (ok && !was_queued && pacer_.pending() > 0)
+    log_->info("{}: {} {} delayed {} ms to keep within {} messages per {} ms per IP", cfg_.name, type, channel,
+               (pacer_.next_due_ns() - io.now_ns()) / 1'000'000, cfg_.subscribe_rate,
+               cfg_.subscribe_rate_window.count());
+  return ok;
+}
+
+void coinbase_session::flush_requests(session_io& io) {
+  const bool ok = pacer_.flush(io, [this](std::string_view tag) {
+    if (tag != "l2") return;
+    // The snapshot wait counts from when the subscribe actually left (0: from the next message).
+    for (auto& p : products_)
+      if (p.pending_snapshots > 0) p.awaiting_since_ns = last_exchange_ns_;
+  });
+  if (!ok) io.reconnect("could not send a queued subscription");
+}
+
+void coinbase_session::on_ping(session_io& io) { flush_requests(io); }
+
 void coinbase_session::on_close() {
   for (auto& p : products_) {
     p.book.resync(resync_reason::reconnect);
     p.pending_snapshots = 0;
   }
+  pacer_.clear();  // the next connection subscribes afresh
   have_seq_ = false;
   last_exchange_ns_ = 0;
 }
 
 void coinbase_session::on_message(std::string_view msg, std::int64_t receive_ns, session_io& io) {
   io_ = &io;
+  flush_requests(io);
   if (parser_.parse_padded(msg, receive_ns, msg_, err_)) {
     handle(msg_, receive_ns, io);
   } else {
@@ -112,7 +143,7 @@ void coinbase_session::on_message(std::string_view msg, std::int64_t receive_ns,
 }
 
 bool coinbase_session::check_sequence(bool has, std::uint64_t seq, session_io& io) {
-  if (!has) return true;  // error replies carry no sequence_num
+  if (!has || !cfg_.check_sequence) return true;  // error replies carry no sequence_num
   const bool gap = have_seq_ && seq != last_seq_ + 1;
   const std::uint64_t expected = last_seq_ + 1;
   have_seq_ = true;
@@ -121,9 +152,9 @@ bool coinbase_session::check_sequence(bool has, std::uint64_t seq, session_io& i
   ++gaps_count_;
   gaps_.inc();
   log_->warn(
-      "coinbase: sequence_num {} where {} was expected: messages lost on this connection; resyncing its "
-      "level2 books",
-      seq, expected);
+      "{}: sequence_num {} where {} was expected: messages lost on this connection; resyncing its level2 "
+      "book(s)",
+      cfg_.name, seq, expected);
   resync_all(resync_reason::gap, io);
   return false;
 }
@@ -174,8 +205,7 @@ void coinbase_session::resync_one(product_state& p, resync_reason why, session_i
 void coinbase_session::resubscribe(const std::vector<std::string>& products, session_io& io) {
   if (products.empty()) return;
   ++resubscribes_;
-  const bool ok = io.send(coinbase_request("unsubscribe", "level2", products)) &&
-                  io.send(coinbase_request("subscribe", "level2", products));
+  const bool ok = request(io, "unsubscribe", "level2", products) && request(io, "subscribe", "level2", products, "l2");
   if (!ok) {
     io.reconnect("could not resubscribe level2");
     return;
@@ -190,7 +220,7 @@ void coinbase_session::resubscribe(const std::vector<std::string>& products, ses
 void coinbase_session::check_snapshot_waits(std::int64_t now_ns, session_io& io) {
   std::vector<std::string> late;
   for (auto& p : products_) {
-    if (p.pending_snapshots == 0 || p.book.synced()) continue;
+    if (p.pending_snapshots == 0 || p.book.synced() || pacer_.queued("l2")) continue;
     if (p.awaiting_since_ns == 0) {  // subscribed before this connection's first message
       p.awaiting_since_ns = now_ns;
       continue;

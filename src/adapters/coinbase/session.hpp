@@ -14,6 +14,10 @@
 //   subscribe with an error) is asked for again: a book never stays unsynced silently.
 // - An l2_data message that cannot be parsed resyncs the product it names when the product could be
 //   read before the error; otherwise every level2 book of the connection (reason "malformed").
+// The adapter gives each product's level2 channel a connection of its own (plan_coinbase_connections), so
+// on those connections "every level2 book of the connection" is that one product.
+// Subscribes and unsubscribes go through a paced_sender on the adapter's shared request_window (8
+// messages/s per IP): queued ones are sent from on_message and on_ping (the adapter's pace tick).
 // Book events carry a per-product sequence made here (snapshot n, then n+1, n+2 for each update
 // applied): Coinbase's own sequence_num interleaves products, so it cannot show continuity per book.
 #include <cstdint>
@@ -49,6 +53,8 @@ class coinbase_session final : public protocol_session {
   void on_open(session_io& io) override;
   void on_message(std::string_view msg, std::int64_t receive_ns, session_io& io) override;
   void on_close() override;
+  // The pace tick (no application ping exists on Coinbase): sends the queued requests that are due.
+  void on_ping(session_io& io) override;
 
   // For tests.
   const book_keeper* book(std::string_view product) const;
@@ -56,6 +62,7 @@ class coinbase_session final : public protocol_session {
   std::uint64_t sequence_gaps() const noexcept { return gaps_count_; }
   std::uint64_t malformed() const noexcept { return malformed_count_; }
   std::uint64_t resubscribes() const noexcept { return resubscribes_; }
+  const paced_sender& pacer() const noexcept { return pacer_; }
 
  private:
   struct product_state {
@@ -82,12 +89,18 @@ class coinbase_session final : public protocol_session {
   void trades(coinbase_message& m, std::int64_t receive_ns, session_io& io);
   void native_candles(const coinbase_message& m, session_io& io);
   void check_snapshot_waits(std::int64_t now_ns, session_io& io);
+  // A subscribe or unsubscribe through the pacer; `tag` "l2" marks a level2 subscribe.
+  bool request(session_io& io, std::string_view type, std::string_view channel,
+               const std::vector<std::string>& products, std::string tag = {});
+  void flush_requests(session_io& io);
 
   coinbase_config cfg_;
   std::shared_ptr<spdlog::logger> log_;
   book_metrics book_metrics_;
   counter& malformed_;
   counter& gaps_;
+  counter& delayed_;
+  paced_sender pacer_;
   coinbase_parser parser_;
   coinbase_message msg_;
   coinbase_parse_error err_;

@@ -29,7 +29,8 @@ class ws_adapter::connection final : public std::enable_shared_from_this<ws_adap
         reconnects_(metrics.get_counter("mdfan_adapter_reconnects_total",
                                         "Exchange connections lost or dropped and reopened (idle watchdog included)",
                                         fmt::format(R"(exchange="{}")", exchange))),
-        ping_timer_(strand_) {}
+        ping_timer_(strand_),
+        start_timer_(strand_) {}
 
   ~connection() {
     if (ws_) ws_->stop();
@@ -59,10 +60,28 @@ class ws_adapter::connection final : public std::enable_shared_from_this<ws_adap
     ws_->start();
   }
 
+  // start() after `delay` (on the strand; nothing happens if stopped meanwhile).
+  void start_after(std::chrono::milliseconds delay) {
+    if (delay.count() <= 0) {
+      start();
+      return;
+    }
+    net::post(strand_, [self = shared_from_this(), delay] {
+      if (self->stopped_) return;
+      self->start_timer_.expires_after(delay);
+      self->start_timer_.async_wait([weak = self->weak_from_this()](const error_code& ec) {
+        auto s = weak.lock();
+        if (!s || ec || s->stopped_) return;
+        s->start();
+      });
+    });
+  }
+
   void stop(std::function<void()> done) {
     net::post(strand_, [self = shared_from_this(), done = std::move(done)]() mutable {
       self->stopped_ = true;
       self->ping_timer_.cancel();
+      self->start_timer_.cancel();
       if (self->ws_) {
         self->ws_->stop(std::move(done));
       } else if (done) {
@@ -127,6 +146,7 @@ class ws_adapter::connection final : public std::enable_shared_from_this<ws_adap
   counter& messages_;
   counter& reconnects_;
   net::steady_timer ping_timer_;
+  net::steady_timer start_timer_;  // start_spacing
   std::uint64_t ping_generation_ = 0;
   std::shared_ptr<feed::ws_client> ws_;
   bool stopped_ = false;
@@ -153,7 +173,8 @@ ws_adapter::~ws_adapter() {
 void ws_adapter::start() {
   if (started_ || stopped_) return;
   started_ = true;
-  for (auto& c : connections_) c->start();
+  for (std::size_t i = 0; i < connections_.size(); ++i)
+    connections_[i]->start_after(cfg_.start_spacing * static_cast<int>(i));
 }
 
 void ws_adapter::stop(std::function<void()> done) {

@@ -28,6 +28,9 @@ struct ws_adapter_config {
   std::chrono::milliseconds ws_ping_interval{0};     // WebSocket-level ping frames; 0: none
   backoff_config backoff{};
   std::size_t max_message_bytes = 16u << 20;
+  // Connection i is first opened i * start_spacing after start(), for exchanges that limit new
+  // connections (or the subscribe messages that follow each) per second and IP; 0: all at once.
+  std::chrono::milliseconds start_spacing{0};
   // Sees every raw frame before the session does (adapter_options::tap). Optional.
   std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap;
 };

@@ -44,6 +44,13 @@ struct okx_config {
   // A book still waiting for its snapshot this long after its subscribe is resubscribed (doubling up
   // to 32 times this while it keeps failing, e.g. an instrument OKX refuses).
   std::chrono::milliseconds snapshot_timeout{10000};
+  // OKX allows 480 subscribe/unsubscribe/login requests per connection per hour. Each connection paces
+  // its requests to max_requests per request_window (an hour and a minute: a margin for the clocks);
+  // beyond it requests wait, counted in mdfan_adapter_requests_delayed_total. 0: no pacing.
+  std::size_t max_requests = 480;
+  std::chrono::seconds request_window{3660};
+  // OKX allows 3 new connections per second per IP: the first connects are this far apart.
+  std::chrono::milliseconds connection_spacing{350};
   // OKX closes a connection after 30 s without data; the watchdog reconnects when nothing (not even a
   // pong) arrived for idle_timeout, and the text "ping" is sent every ping_interval.
   std::chrono::milliseconds idle_timeout{30000};

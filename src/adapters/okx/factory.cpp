@@ -18,6 +18,7 @@ std::unique_ptr<exchange_adapter> make_okx_adapter(const net::any_io_executor& e
   wc.ping_interval = cfg.ping_interval;
   wc.connect_timeout = cfg.connect_timeout;
   wc.backoff = cfg.backoff;
+  wc.start_spacing = cfg.connection_spacing;
   wc.tap = cfg.tap;
   std::vector<connection_spec> specs;
   for (auto& plan : plan_connections(cfg)) {
@@ -25,6 +26,8 @@ std::unique_ptr<exchange_adapter> make_okx_adapter(const net::any_io_executor& e
     sc.channels = std::move(plan.channels);
     sc.max_args_bytes = cfg.max_args_bytes;
     sc.snapshot_timeout = cfg.snapshot_timeout;
+    sc.max_requests = cfg.max_requests;
+    sc.request_window = cfg.request_window;
     connection_spec spec;
     spec.url = std::move(plan.url);
     spec.name = std::move(plan.name);
@@ -42,6 +45,7 @@ std::unique_ptr<protocol_session> make_okx_session(const adapter_options& opts, 
   sc.channels = cfg.channels;
   sc.max_args_bytes = cfg.max_args_bytes;
   sc.snapshot_timeout = cfg.snapshot_timeout;
+  sc.max_requests = 0;  // replay sends nothing anywhere
   return std::make_unique<okx_session>(std::move(sc), metrics, std::move(log));
 }
 

@@ -26,9 +26,17 @@ std::string_view channel_name(okx_book_channel c) noexcept {
 
 }  // namespace
 
+std::size_t okx_book_depth(std::string_view channel) noexcept {
+  if (channel == "books" || channel == "books-l2-tbt") return 400;
+  if (channel == "books50-l2-tbt") return 50;
+  if (channel == "books5") return 5;
+  if (channel == "bbo-tbt") return 1;
+  return 0;
+}
+
 struct okx_session::book_state {
   book_state(const std::string& symbol, std::string_view book_channel, bool incremental_book, book_metrics* metrics)
-      : keeper(exchange_id::okx, symbol, okx_normalize(symbol), 0, metrics),
+      : keeper(exchange_id::okx, symbol, okx_normalize(symbol), okx_book_depth(book_channel), metrics),
         channel(book_channel),
         incremental(incremental_book) {}
   book_keeper keeper;
@@ -45,7 +53,12 @@ okx_session::okx_session(okx_session_config cfg, metrics_registry& metrics, std:
       log_(log ? std::move(log) : spdlog::default_logger()),
       book_metrics_(metrics, exchange_id::okx),
       malformed_(metrics.get_counter("mdfan_adapter_malformed_total", "Exchange messages that failed to parse",
-                                     R"(exchange="okx")")) {
+                                     R"(exchange="okx")")),
+      delayed_(metrics.get_counter("mdfan_adapter_requests_delayed_total",
+                                   "Subscribe/unsubscribe requests held back to keep within the exchange's rate limit",
+                                   R"(exchange="okx")")),
+      pacer_(cfg_.max_requests > 0 ? std::make_shared<request_window>(cfg_.max_requests, cfg_.request_window) : nullptr,
+             &delayed_) {
   if (!cfg_.channels.book.empty())
     for (const auto& s : cfg_.channels.symbols) state(s, cfg_.channels.book, cfg_.channels.book == "books");
 }
@@ -66,7 +79,10 @@ const book_keeper* okx_session::book(std::string_view symbol) const {
 }
 
 void okx_session::on_open(session_io& io) {
-  for (auto& req : okx_requests("subscribe", cfg_.channels, cfg_.max_args_bytes)) io.send(std::move(req));
+  // A new connection has a budget of its own.
+  pacer_.clear();
+  if (pacer_.window()) pacer_.window()->reset();
+  for (auto& req : okx_requests("subscribe", cfg_.channels, cfg_.max_args_bytes)) request(io, std::move(req));
   const std::int64_t now = io.now_ns();
   for (auto& [symbol, b] : books_) {
     if (!b->incremental) continue;
@@ -81,15 +97,34 @@ void okx_session::on_close() {
     b->keeper.resync(resync_reason::reconnect);
     b->waiting = false;
   }
+  pacer_.clear();
+}
+
+bool okx_session::request(session_io& io, std::string text, std::string tag) {
+  const bool was_queued = pacer_.pending() > 0;
+  const bool ok = pacer_.send(io, std::move(text), std::move(tag));
+  if (ok && !was_queued && pacer_.pending() > 0)
+    log_->warn("okx: {} subscribe/unsubscribe requests sent on this connection within {} s: the next waits {} s",
+               cfg_.max_requests, cfg_.request_window.count(), (pacer_.next_due_ns() - io.now_ns()) / 1'000'000'000);
+  return ok;
+}
+
+void okx_session::flush_requests(session_io& io) {
+  pacer_.flush(io, [this, &io](std::string_view symbol) {
+    // A book's snapshot wait starts when its resubscribe actually leaves.
+    if (auto it = books_.find(symbol); it != books_.end() && it->second->waiting)
+      it->second->waiting_since_ns = io.now_ns();
+  });
 }
 
 void okx_session::on_ping(session_io& io) {
+  flush_requests(io);
   io.send("ping");
   for (auto& [symbol, b] : books_) check_overdue(*b, io);
 }
 
 void okx_session::check_overdue(book_state& b, session_io& io) {
-  if (!b.waiting || cfg_.snapshot_timeout.count() <= 0) return;
+  if (!b.waiting || cfg_.snapshot_timeout.count() <= 0 || pacer_.queued(b.keeper.symbol())) return;
   const std::int64_t timeout_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(cfg_.snapshot_timeout).count()
                                   << b.backoff_shift;
   if (io.now_ns() - b.waiting_since_ns < timeout_ns) return;
@@ -99,9 +134,10 @@ void okx_session::check_overdue(book_state& b, session_io& io) {
 }
 
 void okx_session::resubscribe(book_state& b, session_io& io) {
-  io.send(okx_request("unsubscribe", b.channel, b.keeper.symbol()));
-  io.send(okx_request("subscribe", b.channel, b.keeper.symbol()));
   b.waiting = true;
+  if (pacer_.queued(b.keeper.symbol())) return;  // its resubscribe is still waiting for the budget
+  request(io, okx_request("unsubscribe", b.channel, b.keeper.symbol()), b.keeper.symbol());
+  request(io, okx_request("subscribe", b.channel, b.keeper.symbol()), b.keeper.symbol());
   b.waiting_since_ns = io.now_ns();
   ++resubscribes_;
 }
@@ -113,6 +149,7 @@ void okx_session::resync(book_state& b, resync_reason why, session_io& io) {
 }
 
 void okx_session::on_message(std::string_view msg, std::int64_t receive_ns, session_io& io) {
+  flush_requests(io);
   if (!parser_.parse_padded(msg, receive_ns, msg_, error_)) {
     malformed_.inc();
     if (malformed_logged_++ % 1000 == 0)

@@ -1,0 +1,58 @@
+#pragma once
+// What every exchange fuzz target shares: a session_io that throws everything away (with a clock the
+// target can move), the padding the WebSocket client gives each message, the split of one fuzz input
+// into a sequence of messages, and a silent logger and metrics registry.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "adapters/common/session.hpp"
+#include "core/metrics.hpp"
+
+namespace mdfan::fuzz {
+
+class discard_io final : public adapters::session_io {
+ public:
+  bool send(std::string text) override { return !text.empty(); }
+  void reconnect(std::string_view) override {}
+  void emit(event&& ev) override { (void)ev; }
+  std::int64_t now_ns() const override { return now; }
+  std::int64_t now = 1'700'000'000'000'000'000;
+};
+
+// `text` followed by 64 readable bytes, as the WebSocket client delivers it.
+inline std::string_view padded(std::string_view text, std::string& buf) {
+  buf.assign(text);
+  buf.append(64, '\0');
+  return {buf.data(), text.size()};
+}
+
+// Calls fn(line, index) for each newline-separated piece of `input` (the last one may be empty), at
+// most `max_lines` times: one fuzz input is a sequence of messages on one connection.
+template <typename Fn>
+void for_each_line(std::string_view input, std::size_t max_lines, Fn&& fn) {
+  std::size_t start = 0;
+  for (std::size_t line = 0; start <= input.size() && line < max_lines; ++line) {
+    auto end = input.find('\n', start);
+    if (end == std::string_view::npos) end = input.size();
+    fn(input.substr(start, end - start), line);
+    start = end + 1;
+  }
+}
+
+inline const std::shared_ptr<spdlog::logger>& silent_logger() {
+  static const auto log = std::make_shared<spdlog::logger>("fuzz", std::make_shared<spdlog::sinks::null_sink_mt>());
+  return log;
+}
+
+inline metrics_registry& fuzz_metrics() {
+  static metrics_registry metrics;
+  return metrics;
+}
+
+}  // namespace mdfan::fuzz
