@@ -1,13 +1,37 @@
 // The parse benchmark's main: runs every registered benchmark (Google Benchmark flags apply), then
 // prints, for each "<exchange>/<type>/mdfan" with a "<exchange>/<type>/simdjson" twin, the time per
 // message of both and their ratio (mdfan / bare simdjson extraction of the same fields).
+// It also counts heap allocations (the replaced global operator new below), which run_parser reports.
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <new>
+#include <string>
+#include <vector>
+
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
-#include <cstdio>
-#include <map>
-#include <string>
-#include <vector>
+#include "bench_util.hpp"
+
+namespace {
+
+thread_local std::size_t allocation_count = 0;  // per thread: no atomic on the measured path
+
+}  // namespace
+
+std::size_t mdfan::bench::allocations() noexcept { return allocation_count; }
+
+void* operator new(std::size_t n) {
+  ++allocation_count;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return ::operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 

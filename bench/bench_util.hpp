@@ -1,16 +1,19 @@
 #pragma once
-// Shared by the parse benchmarks: fixture loading and the naming rule the ratio table relies on.
+// Shared by the parse benchmarks: fixture loading, the two loops every exchange measures, and the
+// naming rule the ratio table relies on.
 //
 // Name every benchmark "<exchange>/<message type>/mdfan" (our parse + normalize into events) and its
 // twin "<exchange>/<message type>/simdjson" (a bare simdjson On-Demand extraction of the same fields
 // into std::string_view / numbers, nothing normalized): bench_main prints the ratio of each pair.
-#include <simdjson.h>
-
+#include <cstddef>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
+#include <simdjson.h>
 
 namespace mdfan::bench {
 
@@ -82,9 +85,48 @@ inline padded_message minified(const std::string& exchange, const std::string& f
   const std::string text = fixture(exchange, file);
   std::string out(text.size(), '\0');
   std::size_t len = 0;
-  if (simdjson::minify(text.data(), text.size(), out.data(), len)) throw std::runtime_error("bench: bad fixture " + file);
+  if (simdjson::minify(text.data(), text.size(), out.data(), len))
+    throw std::runtime_error("bench: bad fixture " + file);
   out.resize(len);
   return padded_message(std::move(out));
+}
+
+// Heap allocations made by this thread so far (bench_main replaces the global operator new).
+std::size_t allocations() noexcept;
+
+// The mdfan side: one parser, one reused output, the message parsed once per iteration. Reports the
+// heap allocations per message as the counter "allocs" (0 in the steady state is the goal).
+template <class Parser, class Message, class Error>
+void run_parser(benchmark::State& state, Parser& parser, const padded_message& msg) {
+  Message out;
+  Error err;
+  const std::size_t before = allocations();
+  for (auto _ : state) {
+    const bool ok = parser.parse_padded(msg.view(), 1, out, err);
+    benchmark::DoNotOptimize(ok);
+    benchmark::DoNotOptimize(&out);
+    benchmark::ClobberMemory();
+    if (!ok) {
+      state.SkipWithError("parse failed");
+      break;
+    }
+  }
+  state.counters["allocs"] =
+      benchmark::Counter(static_cast<double>(allocations() - before), benchmark::Counter::kAvgIterations);
+}
+
+// The bare side: iterate the document and walk_all() of its root.
+inline void run_bare(benchmark::State& state, const padded_message& msg) {
+  simdjson::ondemand::parser parser;
+  for (auto _ : state) {
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::value root;
+    if (parser.iterate(msg.view().data(), msg.size, msg.storage.size()).get(doc) || doc.get_value().get(root)) {
+      state.SkipWithError("bad json");
+      break;
+    }
+    benchmark::DoNotOptimize(walk_all(root));
+  }
 }
 
 }  // namespace mdfan::bench

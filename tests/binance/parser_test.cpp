@@ -442,6 +442,36 @@ TEST(BinanceParser, MalformedDepthMessagesNameTheirBook) {
   EXPECT_TRUE(err.symbol.empty());
 }
 
+// A field whose value cannot be read shows nothing of the previous message (found by the fuzzer: the
+// parser reuses its field table across messages).
+TEST(BinanceParser, UnreadableFieldForgetsThePreviousMessage) {
+  binance_parser p;
+  binance_message m;
+  binance_parse_error err;
+  std::string first = minify(read_binance_fixture("depth_diff_update.json"));
+  first.append(64, ' ');
+  ASSERT_TRUE(p.parse_padded(std::string_view(first.data(), first.size() - 64), recv, m, err)) << err.reason;
+  std::string second = R"({"e":0270,"s":1})";  // a number with a leading zero is not JSON
+  second.append(64, ' ');
+  ASSERT_FALSE(p.parse_padded(std::string_view(second.data(), second.size() - 64), recv, m, err));
+  EXPECT_FALSE(err.depth);  // "e" of the first message (depthUpdate) must not show through
+  EXPECT_TRUE(err.symbol.empty()) << err.symbol;
+}
+
+// The same output object reused for message after message holds exactly what a fresh one would.
+TEST(BinanceParser, ReusedOutputMatchesAFreshOne) {
+  binance_parser p;
+  binance_message reused;
+  binance_parse_error err;
+  for (const char* file : {"ticker_24hr.json", "bookTicker.json", "miniTicker.json", "depth5_partial.json",
+                           "kline_1m.json", "trade.json", "aggTrade.json", "ticker_24hr.json"}) {
+    ASSERT_TRUE(p.parse(read_binance_fixture(file), recv, reused, err)) << file << ": " << err.reason;
+    const auto fresh = parse_ok(read_binance_fixture(file));
+    ASSERT_TRUE(std::holds_alternative<event>(reused)) << file;
+    EXPECT_EQ(encode_json(std::get<event>(reused)), encode_json(std::get<event>(fresh))) << file;
+  }
+}
+
 // Every proper prefix of every fixture is rejected, and byte corruptions never crash or throw.
 TEST(BinanceParser, TruncatedAndCorruptedFixturesNeverCrash) {
   binance_parser p;

@@ -270,6 +270,31 @@ TEST(CoinbaseParser, ReusedParserForgetsThePreviousMessage) {
   EXPECT_EQ(m.channel, coinbase_channel::heartbeats);
 }
 
+// One output reused message after message (its vectors keep their entries' capacity) holds exactly
+// what a fresh one would.
+TEST(CoinbaseParser, ReusedOutputMatchesAFreshOne) {
+  coinbase_parser p;
+  coinbase_message m;
+  coinbase_parse_error err;
+  for (const char* file : {"level2_snapshot.json", "market_trades_snapshot.json", "ticker_snapshot.json",
+                           "candles_snapshot.json", "level2_snapshot.json", "heartbeats.json"}) {
+    ASSERT_TRUE(p.parse(read_coinbase_fixture(file), recv, m, err)) << file << ": " << err.reason;
+    const coinbase_message fresh = parse_ok(read_coinbase_fixture(file));
+    ASSERT_EQ(m.books.size(), fresh.books.size()) << file;
+    for (std::size_t i = 0; i < m.books.size(); ++i) {
+      EXPECT_EQ(m.books[i].product_id, fresh.books[i].product_id);
+      EXPECT_EQ(m.books[i].bids.size(), fresh.books[i].bids.size());
+      EXPECT_EQ(m.books[i].asks.size(), fresh.books[i].asks.size());
+      EXPECT_EQ(m.books[i].event_time_ns, fresh.books[i].event_time_ns);
+    }
+    ASSERT_EQ(m.trades.size(), fresh.trades.size()) << file;
+    for (std::size_t i = 0; i < m.trades.size(); ++i) EXPECT_EQ(m.trades[i].t.trade_id, fresh.trades[i].t.trade_id);
+    EXPECT_EQ(m.tickers.size(), fresh.tickers.size()) << file;
+    EXPECT_EQ(m.candles.size(), fresh.candles.size()) << file;
+    EXPECT_EQ(m.heartbeat_counter, fresh.heartbeat_counter) << file;
+  }
+}
+
 // ---- malformed input: an error, with what could be read before it
 
 TEST(CoinbaseParser, MalformedLevel2NamesItsProductAndSequence) {

@@ -66,7 +66,8 @@ class binance_parser {
   binance_parser& operator=(binance_parser&&) noexcept;
 
   // `msg` must be followed by at least 64 readable bytes (simdjson padding; ws_client guarantees it).
-  // Every event gets header.receive_ts_ns = receive_ns.
+  // Every event gets header.receive_ts_ns = receive_ns. `out` is filled in place (an event of the
+  // same kind already there is reused); on false it may hold part of the message: do not use it.
   bool parse_padded(std::string_view msg, std::int64_t receive_ns, binance_message& out, binance_parse_error& error);
   // Same, for a buffer without padding: copies it first.
   bool parse(std::string_view msg, std::int64_t receive_ns, binance_message& out, binance_parse_error& error);
