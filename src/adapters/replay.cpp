@@ -70,7 +70,9 @@ struct replay_adapter::state : session_io {
   std::condition_variable cv;
   bool stopping = false;
   std::int64_t now = 0;
+  std::atomic<bool> stop_flag{false};  // mirrors `stopping`: read once per frame without the mutex
   std::uint64_t frames = 0, events = 0;
+  std::vector<event> batch;  // cfg.batch_sink: events not yet handed over
 
   state(replay_config c, event_sink_fn s, std::shared_ptr<spdlog::logger> l, metrics_registry& metrics)
       : cfg(std::move(c)),
@@ -84,7 +86,16 @@ struct replay_adapter::state : session_io {
   }
   void emit(event&& ev) override {
     ++events;
-    if (sink) sink(std::move(ev));
+    if (cfg.batch_sink) {
+      batch.push_back(std::move(ev));
+    } else if (sink) {
+      sink(std::move(ev));
+    }
+  }
+  void hand_over() {
+    if (batch.empty()) return;
+    cfg.batch_sink(batch);
+    batch.clear();
   }
   std::int64_t now_ns() const override { return now; }
 
@@ -94,10 +105,7 @@ struct replay_adapter::state : session_io {
     cv.wait_until(lock, deadline, [&] { return stopping; });
     return !stopping;
   }
-  bool stopped() {
-    std::lock_guard lock(mu);
-    return stopping;
-  }
+  bool stopped() const { return stop_flag.load(std::memory_order_relaxed); }
 
   void draw_progress(bool final) {
     const auto total = reader->total();
@@ -128,6 +136,7 @@ struct replay_adapter::state : session_io {
     while (!stopped() && reader->next(frame)) {
       if (frames == 0) first_ns = frame.receive_ns;
       if (cfg.speed > 0) {
+        hand_over();  // paced: nothing waits behind a sleep
         const auto offset = std::chrono::nanoseconds(
             static_cast<std::int64_t>(static_cast<double>(frame.receive_ns - first_ns) / cfg.speed));
         if (offset.count() > 0 && !wait_until(t0 + offset)) break;
@@ -139,11 +148,13 @@ struct replay_adapter::state : session_io {
                                                *this);
       ++frames;
       frames_counter.inc();
+      if (cfg.speed > 0 || batch.size() >= cfg.batch_events) hand_over();
       if (cfg.progress && std::chrono::steady_clock::now() >= next_draw) {
         draw_progress(false);
         next_draw = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
       }
     }
+    hand_over();  // what the last frames produced (also when stopped: those frames were replayed)
     if (cfg.progress) draw_progress(true);
     if (!reader->error().empty()) log->error("replay: {}", reader->error());
     log->info("replay: {} frames replayed, {} events emitted{}", frames, events, stopped() ? " (stopped)" : "");
@@ -191,6 +202,7 @@ void replay_adapter::stop(std::function<void()> done) {
   {
     std::lock_guard lock(state_->mu);
     state_->stopping = true;
+    state_->stop_flag = true;
   }
   state_->cv.notify_all();
   if (state_->thread.joinable()) state_->thread.join();

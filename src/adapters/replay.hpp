@@ -2,8 +2,10 @@
 // `--exchange replay:FILE`: an exchange adapter that feeds a recording (recording.hpp) through the
 // recorded exchange's own protocol session, so replayed books pass the same sequence, checksum and
 // crossed-book rules as live ones, at the recorded pace or faster.
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "adapters/adapter.hpp"
 #include "adapters/options.hpp"
@@ -21,6 +23,11 @@ struct replay_config {
   bool progress = false;  // draw a progress bar on stderr (when it is a terminal)
   // Symbols, channels, interval, market for the session; the exchange comes from the recording.
   adapter_options opts;
+  // When set, replaces the adapter's per-event sink: events are handed over in order, in batches (at
+  // full speed up to `batch_events` at a time; paced, each frame's events right after the frame), so
+  // the receiver pays one hand-over per batch. The callee may leave the vector in any valid state.
+  std::function<void(std::vector<event>&)> batch_sink;
+  std::size_t batch_events = 256;
 };
 
 // The exchange id of a recording (for the instance's logs and topics); throws std::invalid_argument

@@ -10,7 +10,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <thread>
 
@@ -25,8 +27,26 @@
 namespace mdfan::app {
 namespace {
 
+// Replay at full speed produces faster than Redis takes events; past the bridge's bound they would be
+// dropped. Its thread may block, so it waits (100 us steps, at most ~200 ms per batch) while half the
+// bound is queued (manager inbox + bridge pending) and the publisher is up. With Redis down it does not
+// wait: the bound keeps the newest events and counts the drops, as for a live feed.
+void hold_back_replay(manager& mgr, const event_bridge* bridge, std::size_t limit) {
+  for (int i = 0; i < 2000; ++i) {
+    std::size_t queued = mgr.inbox_depth();
+    if (bridge) {
+      const auto h = bridge->health();
+      if (!h.publisher_connected) return;
+      queued += h.pending;
+    }
+    if (queued < limit) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
 std::unique_ptr<adapters::exchange_adapter> make_adapter(const app_config& cfg, net::any_io_executor ex,
-                                                         manager& mgr, std::shared_ptr<spdlog::logger> log,
+                                                         manager& mgr, const event_bridge* bridge,
+                                                         std::shared_ptr<spdlog::logger> log,
                                                          metrics_registry& metrics) {
   adapters::adapter_options opts;
   opts.exchange = cfg.exchange.name;
@@ -44,6 +64,12 @@ std::unique_ptr<adapters::exchange_adapter> make_adapter(const app_config& cfg, 
       rc.file = cfg.exchange.replay_file;
       rc.speed = cfg.exchange.replay_speed;
       rc.progress = true;
+      const bool full_speed = !(rc.speed > 0);
+      const std::size_t limit = std::max<std::size_t>(1, cfg.bridge.max_pending / 2);
+      rc.batch_sink = [&mgr, bridge, full_speed, limit](std::vector<event>& evs) {
+        mgr.ingest_local(evs);
+        if (full_speed) hold_back_replay(mgr, bridge, limit);
+      };
       rc.opts = std::move(opts);
       return std::make_unique<adapters::replay_adapter>(std::move(rc), std::move(sink), std::move(log), metrics);
     }
@@ -117,7 +143,7 @@ int run_instance(const app_config& cfg) {
   bcfg.max_pending = cfg.bridge.max_pending;
   event_bridge bridge(io.get_executor(), bcfg, log, metrics,
                       [&mgr](event&& ev, std::string json) { mgr.ingest_remote(std::move(ev), std::move(json)); });
-  if (produces) mgr.set_bridge([&bridge](const event_ptr& ev) { bridge.publish(ev); });
+  if (produces) mgr.set_bridge_batch([&bridge](std::span<const event_ptr> evs) { bridge.publish(evs); });
   if (consumes) {
     mgr.set_interest_listener([&bridge](const topic_pattern& p, bool added) {
       if (added) {
@@ -143,7 +169,7 @@ int run_instance(const app_config& cfg) {
 
   std::unique_ptr<adapters::exchange_adapter> adapter;
   try {
-    if (produces) adapter = make_adapter(cfg, io.get_executor(), mgr, log, metrics);
+    if (produces) adapter = make_adapter(cfg, io.get_executor(), mgr, &bridge, log, metrics);
     srv.start();
   } catch (const config_error&) {
     throw;

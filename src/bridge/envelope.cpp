@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <charconv>
+
 #include "core/codec.hpp"
 
 namespace mdfan {
@@ -9,15 +11,16 @@ namespace mdfan {
 void encode_envelope(std::string& out, std::string_view type, std::string_view src, std::uint64_t seq,
                      std::int64_t ts_ns, std::string_view data_json) {
   out.reserve(out.size() + data_json.size() + src.size() + type.size() + 80);
-  out += R"({"v":1,"type":)";
+  out += std::string_view(R"({"v":1,"type":)");
   append_json_string(out, type);
-  out += R"(,"src":)";
+  out += std::string_view(R"(,"src":)");
   append_json_string(out, src);
-  out += R"(,"seq":)";
-  out += std::to_string(seq);
-  out += R"(,"ts":)";
-  out += std::to_string(ts_ns);
-  out += R"(,"data":)";
+  char num[24];
+  out += std::string_view(R"(,"seq":)");
+  out.append(num, std::to_chars(num, num + sizeof num, seq).ptr);
+  out += std::string_view(R"(,"ts":)");
+  out.append(num, std::to_chars(num, num + sizeof num, ts_ns).ptr);
+  out += std::string_view(R"(,"data":)");
   out += data_json;
   out += '}';
 }

@@ -120,7 +120,10 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
   net::steady_timer advertise_timer;
   net::steady_timer discover_timer;
   net::steady_timer flush_timer;
-  std::unordered_map<std::string, std::uint64_t> out_seq;  // channel -> last seq published
+  std::unordered_map<std::string, std::uint64_t> out_seq;  // topic -> last seq published on prefix + topic
+  std::deque<event_ptr> batch;                             // flush(): the events being encoded
+  std::vector<std::uint64_t*> seq_slots;                   // flush(): out_seq entry of each (node-stable)
+  std::vector<instrument_key> fresh;                       // flush(): instruments to advertise first
   std::set<instrument_key> advertised;                     // everything this instance has published
   interest_table interests;
   std::map<instrument_key, std::int64_t> known;  // advertised instrument -> expiry (unix ms)
@@ -240,19 +243,22 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
 
   // ---- publishing ----
 
-  void enqueue(const event_ptr& ev) {
+  void enqueue(std::span<const event_ptr> evs) {
+    if (evs.empty()) return;
     bool post_flush = false;
     std::size_t drops = 0;
     {
       std::lock_guard lock(mu);
       if (closed) {
-        drops = 1;
+        drops = evs.size();
       } else {
-        if (pending.size() >= cfg.max_pending) {
-          pending.pop_front();
-          drops = 1;
+        for (const auto& ev : evs) {
+          if (pending.size() >= cfg.max_pending) {
+            pending.pop_front();
+            ++drops;
+          }
+          pending.push_back(ev);
         }
-        pending.push_back(ev);
         pending_count.store(pending.size(), std::memory_order_relaxed);
         pending_gauge.set(static_cast<std::int64_t>(pending.size()));
         if (!flush_posted) post_flush = flush_posted = true;
@@ -271,10 +277,12 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
   }
 
   // Sends everything pending in one request, when the publisher is up and has no write in flight.
+  // The PUBLISH commands are written straight into the request's buffer (RESP by hand, no hiredis
+  // formatting, no per-event strings): one buffer, one write, one reply callback per batch.
   void flush() {
     pending_gauge.set(static_cast<std::int64_t>(pending_count.load(std::memory_order_relaxed)));
     if (stopped || !pub || !pub->connected() || !pub->write_idle()) return maybe_finish_stop();
-    std::deque<event_ptr> batch;
+    batch.clear();
     {
       std::lock_guard lock(mu);
       batch.swap(pending);
@@ -283,44 +291,52 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
     pending_gauge.set(0);
     if (batch.empty()) return maybe_finish_stop();
 
-    redis::request req;
-    std::vector<instrument_key> fresh;
+    // First pass: each event's sequence slot (a topic seen for the first time may be a new instrument
+    // to advertise, ahead of its first PUBLISH) and the request's size.
+    seq_slots.clear();
+    fresh.clear();
+    std::size_t bytes = 0;
     for (const auto& ev : batch) {
-      const auto& h = header_of(ev->ev);
-      instrument_key k{h.exchange, h.instrument};
-      if (!advertised.count(k)) {
-        advertised.insert(k);
-        fresh.push_back(std::move(k));
+      auto it = out_seq.find(ev->topic);
+      if (it == out_seq.end()) {
+        it = out_seq.emplace(ev->topic, 0).first;
+        const auto& h = header_of(ev->ev);
+        instrument_key k{h.exchange, h.instrument};
+        if (!advertised.count(k)) {
+          advertised.insert(k);
+          fresh.push_back(std::move(k));
+        }
       }
+      seq_slots.push_back(&it->second);
+      bytes += ev->json.size() + ev->topic.size();
     }
+    redis::request req;
     if (!fresh.empty()) push_advertisement(req, fresh);
+    auto& out = req.raw();
+    out.reserve(out.size() + bytes + batch.size() * (cfg.prefix.size() + id.size() + 128));
 
     const auto ts = wall_ns();
-    std::string channel;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      const auto& ev = batch[i];
-      channel.assign(cfg.prefix);
-      channel += ev->topic;
-      const auto seq = ++out_seq[channel];
+      const auto& ev = *batch[i];
+      const auto seq = ++*seq_slots[i];  // per channel: channel = prefix + topic
       envelope_buf.clear();
-      encode_envelope(envelope_buf, to_string(type_of(ev->ev)), id, seq, ts, ev->json);
-      if (i + 1 < batch.size()) {
-        req.push({"PUBLISH", channel, envelope_buf});
-        continue;
-      }
-      // Only the last PUBLISH reports: replies arrive in order, so it answers for the batch.
-      req.push({"PUBLISH", channel, envelope_buf},
-               [self = shared_from_this(), n = batch.size()](error_code ec, redis::reply_view r) {
-                 --self->batches_in_flight;
-                 if (!ec) {
-                   self->published.inc(n);
-                 } else if (!self->stopped) {
-                   self->log->warn("bridge {}: batch of {} events unconfirmed: {} {}", self->id, n, ec.message(),
-                                   excerpt(r.str()));
-                 }
-                 self->maybe_finish_stop();
-               });
+      encode_envelope(envelope_buf, to_string(type_of(ev.ev)), id, seq, ts, ev.json);
+      out.append(std::string_view("*3\r\n$7\r\nPUBLISH\r\n"));
+      redis::append_bulk(out, cfg.prefix, ev.topic);
+      redis::append_bulk(out, envelope_buf);
     }
+    // Only the last PUBLISH reports: replies arrive in order, so it answers for the batch.
+    req.commit(batch.size(), [self = shared_from_this(), n = batch.size()](error_code ec, redis::reply_view r) {
+      --self->batches_in_flight;
+      if (!ec) {
+        self->published.inc(n);
+      } else if (!self->stopped) {
+        self->log->warn("bridge {}: batch of {} events unconfirmed: {} {}", self->id, n, ec.message(),
+                        excerpt(r.str()));
+      }
+      self->maybe_finish_stop();
+    });
+    batch.clear();  // the request holds the bytes; release the events now
     ++batches_in_flight;
     pub->send(std::move(req));
   }
@@ -555,7 +571,19 @@ void event_bridge::stop(std::function<void()> done) {
 
 void event_bridge::publish(const event_ptr& ev) {
   if (!s_->cfg.publish || !ev) return;
-  s_->enqueue(ev);
+  s_->enqueue(std::span<const event_ptr>(&ev, 1));
+}
+
+void event_bridge::publish(std::span<const event_ptr> events) {
+  if (!s_->cfg.publish) return;
+  // Null pointers are skipped, as by the single-event overload.
+  std::size_t i = 0;
+  while (i < events.size()) {
+    std::size_t j = i;
+    while (j < events.size() && events[j]) ++j;
+    s_->enqueue(events.subspan(i, j - i));
+    i = j + 1;
+  }
 }
 
 void event_bridge::add_interest(const topic_pattern& p) {

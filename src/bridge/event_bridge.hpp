@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "core/metrics.hpp"
@@ -64,6 +65,8 @@ class event_bridge {
   void stop(std::function<void()> done);
   // Host / hybrid: queues one event for publishing; never blocks.
   void publish(const event_ptr& ev);
+  // The same for a batch, in order, under one lock.
+  void publish(std::span<const event_ptr> events);
   // Executor / hybrid: subscribe to (stop subscribing to) the channels a pattern covers.
   void add_interest(const topic_pattern& p);
   void remove_interest(const topic_pattern& p);

@@ -4,46 +4,70 @@
 
 #include <simdjson.h>
 
+#include <charconv>
+#include <cstring>
+
 namespace mdfan {
 namespace {
 
-void append_int(std::string& out, std::int64_t v) { fmt::format_to(std::back_inserter(out), "{}", v); }
-void append_uint(std::string& out, std::uint64_t v) { fmt::format_to(std::back_inserter(out), "{}", v); }
+// std::to_chars into a stack buffer: no locale, no format string, no per-digit push_back.
+template <class Int>
+void append_integer(std::string& out, Int v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+void append_int(std::string& out, std::int64_t v) { append_integer(out, v); }
+void append_uint(std::string& out, std::uint64_t v) { append_integer(out, v); }
+
+bool needs_escape(char c) noexcept { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
+using namespace std::string_view_literals;  // literals with their length known: no strlen per append
+
+// Appends `,"name":` in one append (field names are short literals).
+void append_key(std::string& out, std::string_view name) {
+  char buf[48];
+  if (name.size() > sizeof buf - 4) {
+    out += ",\""sv;
+    out += name;
+    out += "\":"sv;
+    return;
+  }
+  buf[0] = ',';
+  buf[1] = '"';
+  std::memcpy(buf + 2, name.data(), name.size());
+  buf[2 + name.size()] = '"';
+  buf[3 + name.size()] = ':';
+  out.append(buf, name.size() + 4);
+}
 
 void field_decimal(std::string& out, std::string_view name, const decimal& d) {
   if (d.empty()) return;
-  out += ",\"";
-  out += name;
-  out += "\":\"";
+  append_key(out, name);
+  out += '"';
   out += d.str();  // decimals hold only [-0-9.]: no escaping needed
   out += '"';
 }
 
 void field_int(std::string& out, std::string_view name, std::int64_t v) {
-  out += ",\"";
-  out += name;
-  out += "\":";
+  append_key(out, name);
   append_int(out, v);
 }
 
 void field_uint(std::string& out, std::string_view name, std::uint64_t v) {
-  out += ",\"";
-  out += name;
-  out += "\":";
+  append_key(out, name);
   append_uint(out, v);
 }
 
 void field_string(std::string& out, std::string_view name, std::string_view v) {
-  out += ",\"";
-  out += name;
-  out += "\":";
+  append_key(out, name);
   append_json_string(out, v);
 }
 
 void append_header(std::string& out, event_type t, const event_header& h) {
-  out += "{\"type\":\"";
+  out += "{\"type\":\""sv;
   out += to_string(t);
-  out += "\",\"exchange\":\"";
+  out += "\",\"exchange\":\""sv;
   out += to_string(h.exchange);
   out += '"';
   field_string(out, "instrument", h.instrument);
@@ -61,11 +85,11 @@ void append_levels(std::string& out, std::string_view name, const std::vector<pr
   for (const auto& l : levels) {
     if (!first) out += ',';
     first = false;
-    out += "[\"";
+    out += "[\""sv;
     out += l.price.str();
-    out += "\",\"";
+    out += "\",\""sv;
     out += l.size.str();
-    out += "\"]";
+    out += "\"]"sv;
   }
   out += ']';
 }
@@ -93,9 +117,9 @@ struct encoder {
     field_string(out, "id", t.trade_id);
     field_decimal(out, "price", t.price);
     field_decimal(out, "size", t.size);
-    out += ",\"side\":\"";
+    out += ",\"side\":\""sv;
     out += to_string(t.aggressor);
-    out += "\"}";
+    out += "\"}"sv;
   }
   void operator()(const book_update& b) const {
     append_header(out, event_type::book, b);
@@ -270,7 +294,14 @@ bool read_body(object obj, T& ev, std::string* error) {
 
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (const char c : s) {
+  // Almost every string (instruments, symbols, ids, uuids) needs no escaping: copy runs of plain
+  // characters in one append instead of one push_back each.
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!needs_escape(s[i])) continue;
+    out.append(s.data() + start, i - start);
+    start = i + 1;
+    const char c = s[i];
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -280,11 +311,10 @@ void append_json_string(std::string& out, std::string_view s) {
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
         }
     }
   }
+  out.append(s.data() + start, s.size() - start);
   out += '"';
 }
 

@@ -13,6 +13,10 @@ namespace mdfan {
 event_ptr make_published(event ev) {
   auto p = std::make_shared<published_event>();
   p->topic = topic_of(ev);
+  // One allocation for the encoding instead of a doubling series (a trade encodes to ~200 bytes).
+  std::size_t guess = 256;
+  if (const auto* b = std::get_if<book_update>(&ev)) guess += 48 * (b->bids.size() + b->asks.size());
+  p->json.reserve(guess);
   encode_json(ev, p->json);
   p->ev = std::move(ev);
   return p;
@@ -42,11 +46,18 @@ void manager::post(std::function<void()> fn) { boost::asio::post(strand_, std::m
 void manager::ingest_local(event ev) {
   // Encode on the caller's thread (the adapter's), so the manager strand only routes.
   auto p = make_published(std::move(ev));
-  boost::asio::post(strand_, [this, p = std::move(p)]() mutable {
-    in_local_[static_cast<std::size_t>(type_of(p->ev))]->inc();
-    if (bridge_) bridge_(p);
-    dispatch(std::move(p));
-  });
+  push_inbox(&p, 1);
+}
+
+void manager::ingest_local(std::vector<event>& events) {
+  if (events.empty()) return;
+  thread_local std::vector<event_ptr> encoded;  // per producer thread, reused
+  encoded.clear();
+  encoded.reserve(events.size());
+  for (auto& ev : events) encoded.push_back(make_published(std::move(ev)));
+  events.clear();
+  push_inbox(encoded.data(), encoded.size());
+  encoded.clear();
 }
 
 void manager::ingest_remote(event ev, std::string json) {
@@ -55,27 +66,59 @@ void manager::ingest_remote(event ev, std::string json) {
   p->json = std::move(json);
   p->ev = std::move(ev);
   p->remote = true;
-  bool post = false;
-  {
-    std::lock_guard lock(remote_mu_);
-    remote_inbox_.push_back(std::move(p));
-    post = !std::exchange(remote_posted_, true);
-  }
-  if (post) boost::asio::post(strand_, [this] { drain_remote(); });
+  event_ptr e = std::move(p);
+  push_inbox(&e, 1);
 }
 
-void manager::drain_remote() {
+std::size_t manager::inbox_depth() {
+  std::lock_guard lock(inbox_mu_);
+  return inbox_.size();
+}
+
+// Appends to the inbox; posts a drain only when none is pending, so a burst costs one handler and at
+// most one thread wake-up, not one per event.
+void manager::push_inbox(event_ptr* first, std::size_t n) {
+  bool post = false;
   {
-    std::lock_guard lock(remote_mu_);
-    remote_draining_.swap(remote_inbox_);
-    remote_posted_ = false;
+    std::lock_guard lock(inbox_mu_);
+    inbox_.insert(inbox_.end(), std::make_move_iterator(first), std::make_move_iterator(first + n));
+    post = !std::exchange(inbox_posted_, true);
   }
-  for (auto& p : remote_draining_) {
-    in_remote_[static_cast<std::size_t>(type_of(p->ev))]->inc();
+  if (post) boost::asio::post(strand_, [this] { drain_inbox(); });
+}
+
+// Local events (this instance's adapters) go to the bridge and to local sinks; remote ones (the
+// bridge's) to local sinks only, so an event never loops back into Redis.
+void manager::drain_inbox() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    draining_.swap(inbox_);
+    inbox_posted_ = false;
+  }
+  // Counted per batch: one atomic add per type and source instead of one per event.
+  std::uint64_t local_n[event_type_count] = {}, remote_n[event_type_count] = {};
+  for (auto& p : draining_) {
+    const auto t = static_cast<std::size_t>(type_of(p->ev));
+    if (p->remote) {
+      ++remote_n[t];
+    } else {
+      ++local_n[t];
+      if (bridge_batch_) to_bridge_.push_back(p);
+      if (bridge_) bridge_(p);
+    }
     dispatch(std::move(p));
   }
-  remote_draining_.clear();
-  if (remote_draining_.capacity() > 4096) std::vector<event_ptr>().swap(remote_draining_);
+  if (!to_bridge_.empty()) {
+    bridge_batch_(to_bridge_);
+    to_bridge_.clear();
+    if (to_bridge_.capacity() > 16384) std::vector<event_ptr>().swap(to_bridge_);
+  }
+  for (std::size_t t = 0; t < event_type_count; ++t) {
+    if (local_n[t]) in_local_[t]->inc(local_n[t]);
+    if (remote_n[t]) in_remote_[t]->inc(remote_n[t]);
+  }
+  draining_.clear();
+  if (draining_.capacity() > 16384) std::vector<event_ptr>().swap(draining_);
 }
 
 manager::topic_state& manager::topic_for(const event_ptr& ev) {

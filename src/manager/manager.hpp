@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,6 +52,8 @@ class manager {
  public:
   // Receives every event this instance produced (host and hybrid roles wire it to the bridge).
   using bridge_fn = std::function<void(const event_ptr&)>;
+  // The same, a batch at a time (in order): what one drain of the inbox produced.
+  using bridge_batch_fn = std::function<void(std::span<const event_ptr>)>;
   // Told when a pattern gains its first subscriber (added=true) or loses its last (added=false);
   // the executor's bridge turns these into Redis subscriptions.
   using interest_fn = std::function<void(const topic_pattern&, bool added)>;
@@ -60,10 +63,17 @@ class manager {
 
   // Set before events flow.
   void set_bridge(bridge_fn fn) { bridge_ = std::move(fn); }
+  void set_bridge_batch(bridge_batch_fn fn) { bridge_batch_ = std::move(fn); }
   void set_interest_listener(interest_fn fn) { interest_ = std::move(fn); }
 
   // Thread-safe entry points: each posts to the manager's strand.
   void ingest_local(event ev);                      // from this instance's adapters
+  // A batch from one adapter thread (replay at full speed): encoded on the caller's thread and handed
+  // to the strand under one lock with at most one post, in order. Leaves `events` empty.
+  void ingest_local(std::vector<event>& events);
+  // Events waiting for the strand (thread-safe): lets a producer that may block (replay at full
+  // speed) hold back instead of growing the inbox without bound.
+  std::size_t inbox_depth();
   void ingest_remote(event ev, std::string json);   // from the bridge; json is the data as received
   // Adds patterns to a sink; with `snapshot`, the latest ticker and synced book of every matching
   // topic are delivered first. Then `done` runs (on the manager strand), if given.
@@ -96,7 +106,8 @@ class manager {
     event_header book_header;  // header of the last applied book event
   };
 
-  void drain_remote();
+  void push_inbox(event_ptr* first, std::size_t n);
+  void drain_inbox();
   void dispatch(event_ptr ev);
   topic_state& topic_for(const event_ptr& ev);
   void update_state(topic_state& ts, const event_ptr& ev);
@@ -108,16 +119,19 @@ class manager {
   manager_config cfg_;
   std::shared_ptr<spdlog::logger> log_;
   bridge_fn bridge_;
+  bridge_batch_fn bridge_batch_;
+  std::vector<event_ptr> to_bridge_;  // strand only: one drain's local events for bridge_batch_
   interest_fn interest_;
   std::unordered_map<const event_sink*, sink_state> sinks_;
   std::unordered_map<std::string, topic_state> topics_;
   std::unordered_map<std::string, std::size_t> pattern_refs_;  // pattern text -> subscribing sinks
 
-  // Remote events wait here for the strand: one post per batch (what arrived meanwhile), not per event.
-  std::mutex remote_mu_;
-  std::vector<event_ptr> remote_inbox_;
-  std::vector<event_ptr> remote_draining_;  // strand only
-  bool remote_posted_ = false;              // a drain_remote is posted and has not taken the inbox yet
+  // Local and remote events wait here for the strand (published_event::remote tells them apart): one
+  // post per batch (what arrived meanwhile), not per event; one FIFO, so each producer keeps its order.
+  std::mutex inbox_mu_;
+  std::vector<event_ptr> inbox_;
+  std::vector<event_ptr> draining_;  // strand only
+  bool inbox_posted_ = false;        // a drain_inbox is posted and has not taken the inbox yet
 
   counter* in_local_[event_type_count];
   counter* in_remote_[event_type_count];

@@ -126,7 +126,7 @@ void connection::on_ready() {
 }
 
 void connection::enqueue(request& req) {
-  if (!writes_.push(req.payload())) {
+  if (!writes_.push_owned(std::move(req.raw()))) {
     log_->warn("redis {}: write buffer full ({} bytes queued), {} commands rejected", opts_.name,
                writes_.queued_bytes(), req.commands());
     reject(req, make_error_code(error::queue_full));

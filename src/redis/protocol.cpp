@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/read.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <new>
 
@@ -106,7 +107,44 @@ void encode_command(std::string& out, std::span<const std::string_view> args) {
   out.append(cmd.get(), static_cast<std::size_t>(n));
 }
 
+namespace {
+void append_prefixed_size(std::string& out, char prefix, std::size_t n) {
+  char buf[24];
+  buf[0] = prefix;
+  auto r = std::to_chars(buf + 1, buf + sizeof buf - 2, n);
+  *r.ptr++ = '\r';
+  *r.ptr++ = '\n';
+  out.append(buf, r.ptr);
+}
+}  // namespace
+
+void append_array_header(std::string& out, std::size_t n) { append_prefixed_size(out, '*', n); }
+
+void append_bulk(std::string& out, std::string_view a, std::string_view b) {
+  append_prefixed_size(out, '$', a.size() + b.size());
+  out.append(a);
+  out.append(b);
+  out.append("\r\n", 2);
+}
+
 // ---- request ----
+
+void request::commit(std::size_t commands, reply_fn last) {
+  if (commands == 0) return;
+  commands_ += commands;
+  if (commands > 1) {
+    if (!expect_.empty() && !expect_.back().fn) {
+      expect_.back().count += commands - 1;
+    } else {
+      expect_.push_back({reply_fn{}, commands - 1});
+    }
+  }
+  if (!last && !expect_.empty() && !expect_.back().fn) {
+    ++expect_.back().count;
+  } else {
+    expect_.push_back({std::move(last), 1});
+  }
+}
 
 void request::push(std::span<const std::string_view> args, reply_fn fn) {
   encode_command(payload_, args);
@@ -186,6 +224,16 @@ void reply_dispatcher::fail_all(boost::system::error_code ec) {
 bool write_queue::push(std::string_view bytes) {
   if (!would_fit(bytes.size())) return false;
   queued_.append(bytes);
+  return true;
+}
+
+bool write_queue::push_owned(std::string&& bytes) {
+  if (!would_fit(bytes.size())) return false;
+  if (queued_.empty()) {
+    queued_.swap(bytes);
+  } else {
+    queued_.append(bytes);
+  }
   return true;
 }
 

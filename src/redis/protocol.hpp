@@ -80,6 +80,13 @@ inline void encode_command(std::string& out, std::initializer_list<std::string_v
   encode_command(out, std::span<const std::string_view>(args.begin(), args.size()));
 }
 
+// A RESP writer for hot paths that encode their own commands (the bridge's PUBLISH batches): plain
+// appends and std::to_chars, where hiredis' formatter allocates and sprintf()s per command.
+// "*<n>\r\n": the start of a command of n arguments.
+void append_array_header(std::string& out, std::size_t n);
+// "$<len>\r\n<a><b>\r\n": one argument, given in up to two parts (e.g. prefix + topic).
+void append_bulk(std::string& out, std::string_view a, std::string_view b = {});
+
 // What to do with the next `count` replies: hand each to `fn` (none: discard).
 struct reply_expectation {
   reply_fn fn;
@@ -100,6 +107,12 @@ class request {
   void push_unacknowledged(std::initializer_list<std::string_view> args) {
     push_unacknowledged(std::span<const std::string_view>(args.begin(), args.size()));
   }
+
+  // For commands the caller encodes itself: append complete commands to raw() (append_array_header,
+  // append_bulk), then commit(n, last): n commands were appended; the replies of all but the last are
+  // discarded, the last one's goes to `last` (discarded too when empty).
+  std::string& raw() noexcept { return payload_; }
+  void commit(std::size_t commands, reply_fn last = {});
 
   bool empty() const noexcept { return commands_ == 0; }
   std::size_t commands() const noexcept { return commands_; }
@@ -146,6 +159,9 @@ class write_queue {
 
   // Queues bytes; false (nothing queued) when the bound would be exceeded.
   bool push(std::string_view bytes);
+  // The same, taking the buffer over when nothing is queued (no copy); `bytes` is left unspecified on
+  // success and untouched on failure.
+  bool push_owned(std::string&& bytes);
   bool would_fit(std::size_t n) const noexcept { return max_bytes_ == 0 || queued_.size() + n <= max_bytes_; }
   // When no write is in flight and bytes are queued: all of them become the write in flight, returned
   // here (valid until finish()). Otherwise nullptr.

@@ -90,3 +90,29 @@ TEST(codec, escapes_strings) {
   ASSERT_TRUE(decode_json(json, back));
   EXPECT_EQ(std::get<trade>(back).trade_id, "a\"b\\c\n");
 }
+
+TEST(codec, escapes_exactly_and_copies_plain_runs) {
+  std::string out;
+  append_json_string(out, std::string_view("ab\"c\\d\x01" "e\tf\r\n", 12));
+  EXPECT_EQ(out, R"("ab\"c\\d\u0001e\tf\r\n")");
+  out.clear();
+  append_json_string(out, "");
+  EXPECT_EQ(out, "\"\"");
+  out.clear();
+  append_json_string(out, "\x1f");
+  EXPECT_EQ(out, R"("\u001f")");
+  out.clear();
+  append_json_string(out, "plain-BTC-USDT");
+  EXPECT_EQ(out, "\"plain-BTC-USDT\"");
+}
+
+TEST(codec, encodes_integer_extremes) {
+  trade t = sample_trade();
+  t.exchange_ts_ns = -5;
+  t.receive_ts_ns = INT64_MIN;
+  t.sequence = UINT64_MAX;
+  const std::string json = encode_json(event(t));
+  EXPECT_NE(json.find(R"("ts":-5,)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("recv":-9223372036854775808,)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("seq":18446744073709551615)"), std::string::npos) << json;
+}

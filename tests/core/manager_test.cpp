@@ -102,6 +102,40 @@ TEST_F(manager_fixture, remote_events_arriving_together_take_one_post_and_keep_t
   EXPECT_EQ(metrics.value("mdfan_events_in_total", R"(type="trade",source="remote")"), 101);
 }
 
+TEST_F(manager_fixture, a_local_batch_takes_one_post_and_reaches_the_bridge_in_order) {
+  auto a = std::make_shared<recording_sink>();
+  m.subscribe(a, {*topic_pattern::parse("trade:*:*")}, false);
+  std::vector<event_ptr> single;
+  std::vector<std::vector<event_ptr>> batches;
+  m.set_bridge([&](const event_ptr& e) { single.push_back(e); });
+  m.set_bridge_batch([&](std::span<const event_ptr> evs) { batches.emplace_back(evs.begin(), evs.end()); });
+  run();
+  std::vector<event> evs;
+  for (int i = 0; i < 50; ++i) evs.push_back(make_trade("BTC-USDT", std::to_string(i).c_str()));
+  m.ingest_local(evs);
+  EXPECT_TRUE(evs.empty());
+  m.ingest_remote(make_trade("BTC-USDT", "r"), "{}");
+  m.ingest_local(make_trade("ETH-USDT", "50"));
+  // One handler runs all of them, in arrival order; remote events are not bridged.
+  io.restart();
+  EXPECT_EQ(io.run_one(), 1u);
+  ASSERT_EQ(a->got.size(), 52u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(std::get<trade>(a->got[i]->ev).trade_id, std::to_string(i));
+  EXPECT_EQ(std::get<trade>(a->got[50]->ev).trade_id, "r");
+  EXPECT_EQ(std::get<trade>(a->got[51]->ev).trade_id, "50");
+  ASSERT_EQ(batches.size(), 1u);
+  ASSERT_EQ(batches[0].size(), 51u);
+  EXPECT_EQ(single.size(), 51u);
+  for (int i = 0; i < 51; ++i) {
+    EXPECT_EQ(batches[0][i].get(), single[i].get());
+    EXPECT_EQ(std::get<trade>(batches[0][i]->ev).trade_id, std::to_string(i));
+  }
+  EXPECT_NE(batches[0][0]->json.find(R"("id":"0")"), std::string::npos);
+  EXPECT_EQ(metrics.value("mdfan_events_in_total", R"(type="trade",source="local")"), 51);
+  EXPECT_EQ(metrics.value("mdfan_events_in_total", R"(type="trade",source="remote")"), 1);
+  EXPECT_EQ(io.poll(), 0u);
+}
+
 TEST_F(manager_fixture, unsubscribe_and_removed_sink_stop_delivery) {
   auto a = std::make_shared<recording_sink>();
   std::vector<std::pair<std::string, bool>> interest;

@@ -290,3 +290,71 @@ TEST(redis_protocol, write_queue_enforces_its_bound) {
   q.clear();
   EXPECT_TRUE(q.idle());
 }
+
+TEST(redis_protocol, resp_writer_matches_the_formatter) {
+  const std::string bin("x\0y", 3);
+  std::string expected;
+  encode_command(expected, {"PUBLISH", "md:trade:a", bin});
+  std::string out;
+  append_array_header(out, 3);
+  append_bulk(out, "PUBLISH");
+  append_bulk(out, "md:", "trade:a");  // two parts, one argument
+  append_bulk(out, bin);
+  EXPECT_EQ(out, expected);
+  out.clear();
+  append_bulk(out, "");
+  EXPECT_EQ(out, "$0\r\n\r\n");
+  out.clear();
+  append_array_header(out, 1234567);
+  EXPECT_EQ(out, "*1234567\r\n");
+}
+
+TEST(redis_protocol, committed_commands_report_through_the_last_reply_only) {
+  request req;
+  req.push({"PING"});
+  for (int i = 0; i < 3; ++i) {
+    append_array_header(req.raw(), 2);
+    append_bulk(req.raw(), "ECHO");
+    append_bulk(req.raw(), std::to_string(i));
+  }
+  std::vector<std::string> seen;
+  req.commit(3, [&](boost::system::error_code ec, reply_view r) {
+    seen.push_back(ec ? "err" : std::string(r.str()));
+  });
+  EXPECT_EQ(req.commands(), 4u);
+  // PING and the first two ECHOs share one discarded run; the last ECHO has the callback.
+  EXPECT_EQ(req.expectations().size(), 2u);
+  reply_dispatcher d(false);
+  d.expect(req.expectations());
+  EXPECT_EQ(d.waiting(), 4u);
+  resp_reader r;
+  const auto out = feed(d, r, "+PONG\r\n$1\r\n0\r\n$1\r\n1\r\n$1\r\n2\r\n");
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(seen, std::vector<std::string>{"2"});
+  EXPECT_EQ(d.waiting(), 0u);
+
+  request none;
+  none.commit(0);
+  EXPECT_TRUE(none.empty());
+  request one;
+  append_array_header(one.raw(), 1);
+  append_bulk(one.raw(), "PING");
+  one.commit(1);  // no callback: discarded
+  EXPECT_EQ(one.commands(), 1u);
+  ASSERT_EQ(one.expectations().size(), 1u);
+  EXPECT_FALSE(one.expectations()[0].fn);
+}
+
+TEST(redis_protocol, write_queue_takes_over_an_owned_buffer) {
+  write_queue q(8);
+  std::string a = "abc";
+  ASSERT_TRUE(q.push_owned(std::move(a)));
+  std::string b = "defgh";
+  ASSERT_TRUE(q.push_owned(std::move(b)));  // appended behind the first
+  std::string c = "x";
+  EXPECT_FALSE(q.push_owned(std::move(c)));
+  EXPECT_EQ(c, "x");  // untouched when refused
+  const auto* w = q.begin_write();
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(*w, "abcdefgh");
+}
