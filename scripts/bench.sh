@@ -5,38 +5,18 @@
 # record to bench-<date>.json in the build directory unless --json is given.
 #   scripts/bench.sh                       # every scenario: parse, publish, fanout, e2e
 #   scripts/bench.sh fanout --clients 500  # one scenario, its options (build/bench/mdfan-bench --help)
-# Environment: BUILD_DIR (build), BUILD_TYPE (Release), MDFAN_BENCH_NO_INSTALL=1 to skip apt.
+# Environment: BUILD_DIR (build), BUILD_TYPE (the project's default, RelWithDebInfo: -O2 -g),
+# MDFAN_BENCH_NO_INSTALL=1 to skip apt.
 # The seed-node peer needs node and npm (and the npm registry once, for `npm ci`); without them it is
 # reported as skipped. Peers are looked up in ../shared/peers (override with --peers DIR).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if [ "${MDFAN_BENCH_NO_INSTALL:-0}" != 1 ]; then
-  scripts/install-deps.sh
-  missing=()
-  for p in nginx-light libnginx-mod-nchan gettext-base; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-      missing+=("$p")
-    fi
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-      if ! command -v sudo >/dev/null 2>&1; then
-        echo "mdfan-bench: missing packages: ${missing[*]}; run as root or install sudo" >&2
-        exit 1
-      fi
-      SUDO="sudo"
-    fi
-    echo "mdfan-bench: installing ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  scripts/install-deps.sh nginx-light libnginx-mod-nchan gettext-base
 fi
 
 export BUILD_DIR=${BUILD_DIR:-build}
-export BUILD_TYPE=${BUILD_TYPE:-Release}
 scripts/build.sh mdfan-bench mdfan mdfan_parse_bench
 
 args=("$@")

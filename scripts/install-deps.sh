@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages mdfan needs to build, run and test.
+# Installs the Debian packages mdfan needs to build, run and test, plus any packages named as arguments
+# (scripts/bench.sh adds the Nchan peer's).
 # Idempotent: packages already present are not reinstalled; apt-get update runs only when something is missing.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ PACKAGES=(
   redis-server redis-sentinel redis-tools
   clang libclang-rt-14-dev
   python3 curl procps ca-certificates
+  "$@"
 )
 
 missing=()
