@@ -11,6 +11,7 @@
 
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include "bench_util.hpp"
 
@@ -37,6 +38,8 @@ namespace {
 
 class collecting_reporter : public benchmark::ConsoleReporter {
  public:
+  // Colours only on a terminal: a redirected run gives plain text.
+  collecting_reporter() : ConsoleReporter(::isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {
