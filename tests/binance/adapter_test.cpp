@@ -12,14 +12,15 @@
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
-#include <fmt/format.h>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 
 #include "core/metrics.hpp"
+#include "support/exchange_test_util.hpp"
 
 namespace mdfan::adapters {
 namespace {
@@ -344,14 +345,13 @@ TEST(BinanceAdapter, EndToEndOverLoopback) {
     EXPECT_TRUE(got.books("ETH-USDT")[2].snapshot);
     EXPECT_EQ(got.books("ETH-USDT")[2].sequence, 61u);
     EXPECT_EQ(metrics.value("mdfan_adapter_messages_total", label), 9);
-    EXPECT_EQ(metrics.value("mdfan_adapter_resyncs_total", R"(exchange="binance",instrument="ETH-USDT",reason="reconnect")"),
-              1);
+    EXPECT_EQ(
+        metrics.value("mdfan_adapter_resyncs_total", R"(exchange="binance",instrument="ETH-USDT",reason="reconnect")"),
+        1);
     EXPECT_EQ(resyncs("gap"), 1);
     EXPECT_EQ(resyncs("malformed"), 1);
 
-    std::promise<void> stopped;
-    adapter.stop([&] { stopped.set_value(); });
-    ASSERT_EQ(stopped.get_future().wait_for(5s), std::future_status::ready);
+    ASSERT_TRUE(test::stop_and_wait(adapter));
     const auto after_stop = got.size();
     ex.send(depth("ethusdt", 62, 62));
     std::this_thread::sleep_for(100ms);
@@ -387,9 +387,7 @@ TEST(BinanceAdapter, ServerShutdownReconnects) {
     ASSERT_TRUE(wait_for([&] { return ex.connections() == 3 && ex.connected(); }));
     EXPECT_EQ(got.size(), 0u);
     EXPECT_EQ(metrics.value("mdfan_adapter_malformed_total", label), 0);
-    std::promise<void> stopped;
-    adapter.stop([&] { stopped.set_value(); });
-    ASSERT_EQ(stopped.get_future().wait_for(5s), std::future_status::ready);
+    ASSERT_TRUE(test::stop_and_wait(adapter));
   }
   guard.reset();
   ioc.stop();

@@ -19,6 +19,7 @@
 #include "adapters/sim/simulator.hpp"
 #include "core/order_book.hpp"
 #include "feed/feed_test_util.hpp"
+#include "support/exchange_test_util.hpp"
 
 namespace mdfan::adapters {
 namespace {
@@ -58,10 +59,7 @@ class harness {
     adapter_->start();
   }
   ~harness() {
-    std::promise<void> done;
-    auto f = done.get_future();
-    adapter_->stop([&] { done.set_value(); });
-    f.wait_for(5s);
+    test::stop_and_wait(*adapter_);
     sim_.stop();
   }
 

@@ -15,6 +15,7 @@
 #include "adapters/sim/simulator.hpp"
 #include "core/metrics.hpp"
 #include "feed/feed_test_util.hpp"
+#include "support/exchange_test_util.hpp"
 
 namespace mdfan::adapters {
 namespace {
@@ -60,9 +61,7 @@ struct harness {
     adapter->start();
   }
   ~harness() {
-    std::promise<void> stopped;
-    adapter->stop([&] { stopped.set_value(); });
-    stopped.get_future().wait_for(5s);
+    test::stop_and_wait(*adapter);
     sim->stop();
   }
 

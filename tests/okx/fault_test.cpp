@@ -16,6 +16,7 @@
 #include "core/metrics.hpp"
 #include "core/order_book.hpp"
 #include "feed/feed_test_util.hpp"
+#include "support/exchange_test_util.hpp"
 
 namespace mdfan::adapters {
 namespace {
@@ -126,10 +127,7 @@ struct harness {
     adapter->start();
   }
   ~harness() {
-    std::promise<void> stopped;
-    auto done = stopped.get_future();
-    adapter->stop([&stopped] { stopped.set_value(); });
-    EXPECT_EQ(done.wait_for(5s), std::future_status::ready);
+    EXPECT_TRUE(test::stop_and_wait(*adapter));
     sim->stop();
   }
 

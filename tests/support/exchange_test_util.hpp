@@ -3,9 +3,11 @@
 // print, a quiet logger, and the fake session_io that stands for the WebSocket in session tests. What
 // is specific to one exchange (its message builders, its fixture folder's name) stays in
 // tests/<exchange>/test_util.hpp.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <initializer_list>
 #include <memory>
 #include <sstream>
@@ -20,6 +22,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "adapters/adapter.hpp"
 #include "adapters/common/session.hpp"
 #include "mdfan/event.hpp"
 
@@ -125,5 +128,14 @@ class fake_io final : public adapters::session_io {
  private:
   std::string buf_;
 };
+
+// Stops `adapter` and waits for its done callback; false when it did not come within `limit`.
+inline bool stop_and_wait(adapters::exchange_adapter& adapter,
+                          std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
+  std::promise<void> stopped;
+  auto done = stopped.get_future();
+  adapter.stop([&stopped] { stopped.set_value(); });
+  return done.wait_for(limit) == std::future_status::ready;
+}
 
 }  // namespace mdfan::test
