@@ -472,6 +472,10 @@ const std::vector<setting_def>& defs() {
        "events held while Redis is slow or down; the oldest are dropped beyond it (at least 1)", kind::integer,
        [](app_config& c, std::string_view v) { c.bridge.max_pending = parse_count(v, 1); },
        [](const app_config& c) { return std::to_string(c.bridge.max_pending); }},
+      {"bridge.max_backlog", "--bridge-max-backlog", "MDFAN_BRIDGE_MAX_BACKLOG", "N",
+       "received events not yet handed to clients before the subscriber stops reading Redis (0 = never)",
+       kind::integer, [](app_config& c, std::string_view v) { c.bridge.max_backlog = parse_count(v); },
+       [](const app_config& c) { return std::to_string(c.bridge.max_backlog); }},
 
       // Book
       {"book.snapshot_depth", "--book-snapshot-depth", "MDFAN_BOOK_SNAPSHOT_DEPTH", "N",

@@ -119,6 +119,7 @@ struct bridge_settings {
   // Events held while Redis is unreachable or slow; beyond it the oldest are dropped (counted).
   // Must be at least 1. Default: 100000.
   std::size_t max_pending = 100000;
+  std::size_t max_backlog = 20000;  // received events not yet handled before the subscriber pauses (0: never)
 
   friend bool operator==(const bridge_settings&, const bridge_settings&) = default;
 };

@@ -141,8 +141,10 @@ int run_instance(const app_config& cfg) {
   bcfg.publish = produces;
   bcfg.subscribe = consumes;
   bcfg.max_pending = cfg.bridge.max_pending;
+  bcfg.max_remote_backlog = cfg.bridge.max_backlog;
   event_bridge bridge(io.get_executor(), bcfg, log, metrics,
                       [&mgr](event&& ev, std::string json) { mgr.ingest_remote(std::move(ev), std::move(json)); });
+  if (consumes) bridge.set_remote_backlog([&mgr] { return mgr.inbox_depth(); });
   if (produces) mgr.set_bridge_batch([&bridge](std::span<const event_ptr> evs) { bridge.publish(evs); });
   if (consumes) {
     mgr.set_interest_listener([&bridge](const topic_pattern& p, bool added) {

@@ -74,9 +74,14 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
         pending_gauge(m.get_gauge("mdfan_bridge_pending", "Events waiting to be published (bound: max_pending)")),
         subscribed_gauge(m.get_gauge("mdfan_bridge_subscribed_channels", "Redis channels of current interest")),
         lag_gauge(m.get_gauge("mdfan_bridge_lag_ns", "Receive wall time minus publish time of the last event")),
+        read_pauses(m.get_counter("mdfan_bridge_read_pauses_total",
+                                  "Times the subscriber stopped reading because received events were backing up")),
+        read_paused_gauge(m.get_gauge("mdfan_bridge_read_paused",
+                                      "1 while the subscriber is not reading (received events backing up)")),
         advertise_timer(strand),
         discover_timer(strand),
         flush_timer(strand),
+        backpressure_timer(strand),
         interests(cfg.prefix) {
     if (cfg.max_pending == 0) cfg.max_pending = 1;
   }
@@ -102,6 +107,9 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
   gauge& pending_gauge;
   gauge& subscribed_gauge;
   gauge& lag_gauge;
+  counter& read_pauses;
+  gauge& read_paused_gauge;
+  std::function<std::size_t()> remote_backlog;  // set before start()
 
   std::atomic<bool> pub_up{false};
   std::atomic<bool> sub_up{false};
@@ -120,6 +128,7 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
   net::steady_timer advertise_timer;
   net::steady_timer discover_timer;
   net::steady_timer flush_timer;
+  net::steady_timer backpressure_timer;  // polls the backlog while reading is paused
   std::unordered_map<std::string, std::uint64_t> out_seq;  // topic -> last seq published on prefix + topic
   std::deque<event_ptr> batch;                             // flush(): the events being encoded
   std::vector<std::uint64_t*> seq_slots;                   // flush(): out_seq entry of each (node-stable)
@@ -162,6 +171,12 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
       sub->set_push_handler([weak](redis::reply_view r) {
         if (auto s = weak.lock()) s->on_push(r);
       });
+      if (remote_backlog && cfg.max_remote_backlog > 0) {
+        sub->set_read_gate([weak] {
+          auto s = weak.lock();
+          return !s || s->may_read();
+        });
+      }
     }
     log->info("bridge {}: starting (publish={}, subscribe={}, prefix '{}', redis {}:{})", id, cfg.publish,
               cfg.subscribe, cfg.prefix, cfg.redis.host, cfg.redis.port);
@@ -169,6 +184,28 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
     if (sub) sub->start();
     if (cfg.publish) arm_advertise();
     if (cfg.subscribe) arm_discover();
+  }
+
+  // ---- back-pressure (subscriber) ----
+
+  // The subscriber's read gate: past the backlog bound, stop reading and poll until it has halved.
+  bool may_read() {
+    if (remote_backlog() < cfg.max_remote_backlog) return true;
+    read_pauses.inc();
+    read_paused_gauge.set(1);
+    log->debug("bridge {}: {} received events not yet handled: pausing the subscriber", id, remote_backlog());
+    poll_backlog();
+    return false;
+  }
+
+  void poll_backlog() {
+    backpressure_timer.expires_after(std::chrono::microseconds(500));
+    backpressure_timer.async_wait([self = shared_from_this()](const error_code& ec) {
+      if (ec || self->stopped || !self->sub) return;
+      if (self->remote_backlog() > self->cfg.max_remote_backlog / 2) return self->poll_backlog();
+      self->read_paused_gauge.set(0);
+      self->sub->resume_reading();
+    });
   }
 
   void begin_stop(std::function<void()> done) {
@@ -206,6 +243,7 @@ struct event_bridge::state : std::enable_shared_from_this<event_bridge::state> {
     advertise_timer.cancel();
     discover_timer.cancel();
     flush_timer.cancel();
+    backpressure_timer.cancel();
     std::size_t left = 0;
     {
       std::lock_guard lock(mu);
@@ -561,6 +599,8 @@ event_bridge::~event_bridge() {
   }
 }
 
+void event_bridge::set_remote_backlog(std::function<std::size_t()> depth) { s_->remote_backlog = std::move(depth); }
+
 void event_bridge::start() {
   net::post(s_->strand, [s = s_] { s->start(); });
 }
@@ -608,6 +648,7 @@ event_bridge::health_info event_bridge::health() const {
   h.dropped = s.dropped.value();
   h.reconnects = s.reconnects_pub.value() + s.reconnects_sub.value();
   h.decode_errors = s.decode_errors.value();
+  h.read_pauses = s.read_pauses.value();
   h.last_lag_ns = s.last_lag.load(std::memory_order_relaxed);
   h.pending = s.pending_count.load(std::memory_order_relaxed);
   return h;

@@ -39,6 +39,12 @@ struct bridge_config {
   // and the key live without a refresh. Executor: how often advertised instruments are polled while a
   // wildcard interest exists. 0 disables the periodic refresh / poll.
   std::chrono::milliseconds advertise_interval{5000}, advertise_ttl{15000}, discover_interval{2000};
+  // Executor / hybrid: while the receiver reports at least this many received events not yet handled
+  // (set_remote_backlog), the subscriber connection stops reading; it reads again below half of it.
+  // Redis then buffers for us up to its client-output-buffer-limit for pub/sub; past that it drops the
+  // connection, which the bridge reports as a reconnect and the lost events as sequence gaps.
+  // 0: never pause.
+  std::size_t max_remote_backlog = 20000;
   // stop() waits at most this long for pending publishes to be written and acknowledged.
   std::chrono::milliseconds flush_timeout{2000};
 };
@@ -59,6 +65,10 @@ class event_bridge {
   // Closes the connections without flushing, if stop() was not called. Never blocks.
   ~event_bridge();
 
+  // Executor / hybrid: how many received events the receiver has not handled yet (thread-safe, cheap:
+  // asked after every read). Set before start(); without it the bridge never pauses reading.
+  void set_remote_backlog(std::function<std::size_t()> depth);
+
   void start();
   // Flushes pending publishes (bounded by flush_timeout), closes the connections, then runs done
   // (on the bridge's strand). Events still pending then are counted as dropped.
@@ -77,7 +87,7 @@ class event_bridge {
   // A snapshot of the bridge's counters and connection state, for /health.
   struct health_info {
     bool publisher_connected, subscriber_connected;
-    std::uint64_t published, received, self_filtered, gaps, dropped, reconnects, decode_errors;
+    std::uint64_t published, received, self_filtered, gaps, dropped, reconnects, decode_errors, read_pauses;
     std::int64_t last_lag_ns;
     std::size_t pending;
   };

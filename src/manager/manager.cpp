@@ -29,7 +29,10 @@ manager::manager(boost::asio::any_io_executor ex, manager_config cfg, std::share
       log_(std::move(log)),
       book_gaps_(metrics.get_counter("mdfan_manager_book_gaps_total",
                                      "Book deltas that did not continue the local book (book marked unsynced)")),
-      subscribers_(metrics.get_gauge("mdfan_manager_sinks", "Local event sinks (sessions, bots) registered")) {
+      subscribers_(metrics.get_gauge("mdfan_manager_sinks", "Local event sinks (sessions, bots) registered")),
+      inbox_gauge_(metrics.get_gauge("mdfan_manager_inbox_depth",
+                                     "Events handed to the manager and not yet routed, at the last drain")) {
+  if (cfg_.drain_chunk == 0) cfg_.drain_chunk = 1;
   for (std::size_t i = 0; i < event_type_count; ++i) {
     const auto type = to_string(static_cast<event_type>(i));
     const std::string local = fmt::format(R"(type="{}",source="local")", type);
@@ -70,11 +73,6 @@ void manager::ingest_remote(event ev, std::string json) {
   push_inbox(&e, 1);
 }
 
-std::size_t manager::inbox_depth() {
-  std::lock_guard lock(inbox_mu_);
-  return inbox_.size();
-}
-
 // Appends to the inbox; posts a drain only when none is pending, so a burst costs one handler and at
 // most one thread wake-up, not one per event.
 void manager::push_inbox(event_ptr* first, std::size_t n) {
@@ -82,22 +80,28 @@ void manager::push_inbox(event_ptr* first, std::size_t n) {
   {
     std::lock_guard lock(inbox_mu_);
     inbox_.insert(inbox_.end(), std::make_move_iterator(first), std::make_move_iterator(first + n));
+    backlog_.fetch_add(n, std::memory_order_relaxed);
     post = !std::exchange(inbox_posted_, true);
   }
   if (post) boost::asio::post(strand_, [this] { drain_inbox(); });
 }
 
 // Local events (this instance's adapters) go to the bridge and to local sinks; remote ones (the
-// bridge's) to local sinks only, so an event never loops back into Redis.
+// bridge's) to local sinks only, so an event never loops back into Redis. At most drain_chunk events
+// per run: a larger backlog re-posts itself behind whatever the sinks posted meanwhile.
 void manager::drain_inbox() {
-  {
+  if (drain_pos_ == draining_.size()) {
+    draining_.clear();
+    drain_pos_ = 0;
     std::lock_guard lock(inbox_mu_);
     draining_.swap(inbox_);
-    inbox_posted_ = false;
   }
-  // Counted per batch: one atomic add per type and source instead of one per event.
+  inbox_gauge_.set(static_cast<std::int64_t>(backlog_.load(std::memory_order_relaxed)));
+  const std::size_t end = std::min(draining_.size(), drain_pos_ + cfg_.drain_chunk);
+  // Counted per chunk: one atomic add per type and source instead of one per event.
   std::uint64_t local_n[event_type_count] = {}, remote_n[event_type_count] = {};
-  for (auto& p : draining_) {
+  for (std::size_t i = drain_pos_; i < end; ++i) {
+    auto& p = draining_[i];
     const auto t = static_cast<std::size_t>(type_of(p->ev));
     if (p->remote) {
       ++remote_n[t];
@@ -108,6 +112,8 @@ void manager::drain_inbox() {
     }
     dispatch(std::move(p));
   }
+  const std::size_t routed = end - drain_pos_;
+  drain_pos_ = end;
   if (!to_bridge_.empty()) {
     bridge_batch_(to_bridge_);
     to_bridge_.clear();
@@ -117,8 +123,21 @@ void manager::drain_inbox() {
     if (local_n[t]) in_local_[t]->inc(local_n[t]);
     if (remote_n[t]) in_remote_[t]->inc(remote_n[t]);
   }
+  backlog_.fetch_sub(routed, std::memory_order_relaxed);
+  if (drain_pos_ < draining_.size()) {
+    boost::asio::post(strand_, [this] { drain_inbox(); });
+    return;
+  }
   draining_.clear();
+  drain_pos_ = 0;
   if (draining_.capacity() > 16384) std::vector<event_ptr>().swap(draining_);
+  bool more = false;
+  {
+    std::lock_guard lock(inbox_mu_);
+    more = !inbox_.empty();
+    inbox_posted_ = more;  // still owned by this chain when events arrived meanwhile
+  }
+  if (more) boost::asio::post(strand_, [this] { drain_inbox(); });
 }
 
 manager::topic_state& manager::topic_for(const event_ptr& ev) {

@@ -2,6 +2,7 @@
 // The manager: the one place events meet. It keeps the latest ticker and book per instrument,
 // encodes each event once, and hands the shared encoding to local sinks (WebSocket sessions,
 // in-process bots) and, for events this instance produced, to the bridge.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,6 +47,9 @@ class event_sink {
 
 struct manager_config {
   std::size_t snapshot_depth = 100;  // book levels per side in snapshots sent to new subscribers (0: all)
+  // Events routed per strand handler; the rest of a larger backlog is re-posted, so sessions and
+  // other strand work run between chunks instead of behind one huge batch.
+  std::size_t drain_chunk = 1024;
 };
 
 class manager {
@@ -71,9 +75,10 @@ class manager {
   // A batch from one adapter thread (replay at full speed): encoded on the caller's thread and handed
   // to the strand under one lock with at most one post, in order. Leaves `events` empty.
   void ingest_local(std::vector<event>& events);
-  // Events waiting for the strand (thread-safe): lets a producer that may block (replay at full
-  // speed) hold back instead of growing the inbox without bound.
-  std::size_t inbox_depth();
+  // Events handed in and not yet routed (thread-safe, one atomic load): producers use it to hold back
+  // (replay at full speed sleeps, the bridge pauses its Redis reads) instead of growing the inbox
+  // without bound. Also exported as the gauge mdfan_manager_inbox_depth.
+  std::size_t inbox_depth() const noexcept { return backlog_.load(std::memory_order_relaxed); }
   void ingest_remote(event ev, std::string json);   // from the bridge; json is the data as received
   // Adds patterns to a sink; with `snapshot`, the latest ticker and synced book of every matching
   // topic are delivered first. Then `done` runs (on the manager strand), if given.
@@ -131,13 +136,16 @@ class manager {
   std::mutex inbox_mu_;
   std::vector<event_ptr> inbox_;
   std::vector<event_ptr> draining_;  // strand only
-  bool inbox_posted_ = false;        // a drain_inbox is posted and has not taken the inbox yet
+  std::size_t drain_pos_ = 0;        // strand only: draining_[drain_pos_..] are still to route
+  bool inbox_posted_ = false;        // a drain_inbox is posted (or re-posted) and has not finished
+  std::atomic<std::size_t> backlog_{0};  // inbox_ + the unrouted part of draining_
 
   counter* in_local_[event_type_count];
   counter* in_remote_[event_type_count];
   counter* out_[event_type_count];
   counter& book_gaps_;
   gauge& subscribers_;
+  gauge& inbox_gauge_;
 };
 
 }  // namespace mdfan

@@ -57,6 +57,7 @@ void connection::begin_attempt() {
   reader_.reset();
   writes_.clear();
   ping_outstanding_ = false;
+  read_paused_ = false;
   const auto g = gen_;
   if (cfg_.connect_timeout.count() > 0) {
     connect_timer_.expires_after(cfg_.connect_timeout);
@@ -199,6 +200,18 @@ void connection::on_read(std::uint64_t g, const error_code& ec, std::size_t n) {
       return fail(make_error_code(error::protocol), "dispatch", "reply with no command waiting for it");
     }
   }
+  if (read_gate_ && !read_gate_()) {
+    read_paused_ = true;
+    return;
+  }
+  do_read();
+}
+
+void connection::resume_reading() {
+  if (!read_paused_) return;
+  read_paused_ = false;
+  if (phase_ != phase::connected) return;
+  last_read_ = clock::now();  // the pause was ours: the server's silence meanwhile proves nothing
   do_read();
 }
 
@@ -213,6 +226,11 @@ void connection::arm_health(clock::time_point at) {
 void connection::on_health() {
   const auto now = clock::now();
   const auto interval = cfg_.health_check_interval;
+  if (read_paused_) {
+    // A PONG could not be read anyway; check again once reading resumed.
+    ping_outstanding_ = false;
+    return arm_health(now + interval);
+  }
   const auto timeout = cfg_.health_check_timeout.count() > 0 ? cfg_.health_check_timeout : interval;
   if (ping_outstanding_) {
     // Any byte since the PING proves the peer alive (a busy subscriber's PONG may queue behind messages).

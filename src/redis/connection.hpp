@@ -32,6 +32,7 @@ class connection : public std::enable_shared_from_this<connection> {
   using push_fn = std::function<void(reply_view)>;
   using state_fn = std::function<void(state)>;
   using drain_fn = std::function<void()>;
+  using read_gate_fn = std::function<bool()>;
 
   // How the connection behaves beyond its redis_config.
   struct options {
@@ -54,6 +55,13 @@ class connection : public std::enable_shared_from_this<connection> {
   // Runs when a write completed and nothing else is queued: the moment to hand over the next batch.
   void set_drain_handler(drain_fn fn) { drain_ = std::move(fn); }
 
+  // Asked after each read's replies were dispatched: false pauses reading (back-pressure: the kernel's
+  // buffer, then the server's output buffer, hold the rest) until resume_reading(). While paused, the
+  // health check does not count the silence against the server.
+  void set_read_gate(read_gate_fn fn) { read_gate_ = std::move(fn); }
+  // Reads again after the gate paused it (no-op otherwise). Strand only.
+  void resume_reading();
+
   // Starts connecting; keeps reconnecting until stop(). Thread-safe.
   void start();
   // Closes the socket and fails waiting commands with error::stopped; afterwards no handler runs.
@@ -68,6 +76,7 @@ class connection : public std::enable_shared_from_this<connection> {
   bool connected() const noexcept { return phase_ == phase::connected; }
   // No write in flight and nothing queued.
   bool write_idle() const noexcept { return writes_.idle() && !write_scheduled_; }
+  bool read_paused() const noexcept { return read_paused_; }
   std::size_t waiting_replies() const noexcept { return dispatcher_.waiting(); }
   std::uint64_t connects() const noexcept { return connects_; }
   const strand_type& strand() const noexcept { return strand_; }
@@ -111,11 +120,13 @@ class connection : public std::enable_shared_from_this<connection> {
   push_fn push_;
   state_fn state_;
   drain_fn drain_;
+  read_gate_fn read_gate_;
 
   phase phase_ = phase::idle;
   std::uint64_t gen_ = 0;  // bumped whenever a TCP connection ends: stale completions compare and bail
   bool write_scheduled_ = false;
   bool ping_outstanding_ = false;
+  bool read_paused_ = false;  // the read gate said stop; resume_reading() restarts
   clock::time_point last_read_{};
   clock::time_point ping_sent_at_{};
   std::uint64_t connects_ = 0;

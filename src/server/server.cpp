@@ -33,6 +33,9 @@ server_metrics::server_metrics(metrics_registry& r)
                                 "discarded at a slow-consumer disconnect (replies included)")),
       slow_disconnects(r.get_counter("mdfan_server_slow_disconnects_total",
                                      "Clients disconnected because their send queue overflowed")),
+      overload_disconnects(r.get_counter("mdfan_server_overload_disconnects_total",
+                                         "Clients disconnected because their session fell a whole queue's worth "
+                                         "of events behind the manager (server CPU saturated)")),
       gap_notices(r.get_counter("mdfan_server_gap_notices_total",
                                 "Gap notices queued to clients after events of a topic were dropped")),
       book_snapshots(r.get_counter("mdfan_server_book_snapshots_total",

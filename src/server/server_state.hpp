@@ -41,6 +41,7 @@ struct server_metrics {
   counter& bytes_out;
   counter& queue_drops;
   counter& slow_disconnects;
+  counter& overload_disconnects;
   counter& gap_notices;
   counter& book_snapshots;
   gauge& queued_bytes;

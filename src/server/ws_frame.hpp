@@ -20,6 +20,7 @@ inline constexpr std::uint16_t close_protocol_error = 1002;
 inline constexpr std::uint16_t close_no_status = 1005;  // never on the wire: a close frame without a code
 inline constexpr std::uint16_t close_bad_payload = 1007;
 inline constexpr std::uint16_t close_policy_error = 1008;
+inline constexpr std::uint16_t close_try_again_later = 1013;
 inline constexpr std::uint16_t close_too_big = 1009;
 
 inline constexpr std::size_t max_header_bytes = 10;  // a server frame header: no mask key

@@ -80,7 +80,12 @@ ws_session::ws_session(tcp::socket&& socket, std::shared_ptr<server_state> state
       queue_(state_->cfg.queue_max_messages, state_->cfg.queue_max_bytes, state_->cfg.slow_consumer,
              counters_of(state_->m)),
       limiter_(state_->cfg.max_messages_per_second, state_->cfg.rate_limit_close_after),
-      timer_(socket_.get_executor()) {}
+      timer_(socket_.get_executor()),
+      // The inbox only grows while this session's thread does not run; a whole send queue's worth of
+      // events waiting there means the server's CPU is saturated (the queue's policies never saw them).
+      inbox_limit_(state_->cfg.queue_max_messages == 0
+                       ? 0
+                       : std::max<std::size_t>(state_->cfg.queue_max_messages, 4096)) {}
 
 ws_session::~ws_session() {
   if (accepted_) state_->m.clients.add(-1);
@@ -189,18 +194,25 @@ void ws_session::deliver(const event_ptr& ev) {
   bool post = false;
   {
     std::lock_guard lock(inbox_lock_);
-    inbox_.push_back(ev);
+    if (inbox_limit_ != 0 && inbox_.size() >= inbox_limit_) {
+      ++inbox_refused_;  // the drain disconnects the client
+    } else {
+      inbox_.push_back(ev);
+    }
     post = !std::exchange(inbox_posted_, true);
   }
   if (post) net::post(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
 }
 
 void ws_session::drain_inbox() {
+  std::size_t refused = 0;
   {
     std::lock_guard lock(inbox_lock_);
     draining_.swap(inbox_);
     inbox_posted_ = false;
+    refused = std::exchange(inbox_refused_, 0);
   }
+  if (refused != 0) return on_overload(draining_.size(), refused);
   for (auto& ev : draining_) enqueue(outbound_frame{std::move(ev), nullptr});
   draining_.clear();  // its capacity is kept while events flow; release_idle_memory() frees it
   flush();
@@ -228,6 +240,19 @@ void ws_session::on_slow_consumer() {
   state_->m.slow_disconnects.inc();
   report_depth();
   do_close(ws::close_policy_error, "slow consumer");
+}
+
+void ws_session::on_overload(std::size_t waiting, std::size_t refused) {
+  draining_.clear();
+  if (closing_ || ended_) return;
+  state_->log->warn("client {}: {} events waited for its session thread and {} more were refused: server "
+                    "overloaded, disconnecting",
+                    peer_, waiting, refused);
+  state_->m.overload_disconnects.inc();
+  state_->m.queue_drops.inc(waiting + refused);
+  queue_.discard(front_written_ > 0 ? 1 : 0, true);
+  report_depth();
+  do_close(ws::close_try_again_later, "server overloaded");
 }
 
 void ws_session::recover() {

@@ -75,6 +75,7 @@ class ws_session final : public event_sink, public session_base, public std::ena
   void reply(std::string text);
   void enqueue(outbound_frame f);
   void on_slow_consumer();
+  void on_overload(std::size_t waiting, std::size_t refused);
   void recover();
   void forget_unsubscribed();
   void report_depth();
@@ -104,6 +105,8 @@ class ws_session final : public event_sink, public session_base, public std::ena
   // Filled on the manager strand, drained on ours: one post per batch, not per event.
   tiny_spinlock inbox_lock_;
   bool inbox_posted_ = false;  // a drain_inbox is posted and has not taken the inbox yet
+  std::size_t inbox_refused_ = 0;  // events refused at inbox_limit_: the client is disconnected
+  std::size_t inbox_limit_ = 0;  // 0: unbounded (session_queue_messages = 0)
   std::vector<event_ptr> inbox_;
   std::vector<event_ptr> draining_;
 

@@ -177,3 +177,43 @@ TEST_F(manager_fixture, snapshot_on_subscribe_and_book_continuity) {
   run();
   EXPECT_FALSE(synced);
 }
+
+// A backlog larger than drain_chunk is routed a chunk per handler, in order, with whatever the sinks
+// posted meanwhile running between the chunks; inbox_depth() and its gauge count what is left.
+TEST(manager_chunks, a_large_backlog_is_routed_in_chunks_with_other_work_between) {
+  boost::asio::io_context io;
+  metrics_registry metrics;
+  auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  manager m{io.get_executor(), manager_config{100, 64}, log, metrics};
+  auto a = std::make_shared<recording_sink>();
+  m.subscribe(a, {*topic_pattern::parse("trade:*:*")}, false);
+  io.run();
+  for (int i = 0; i < 200; ++i) {
+    const auto id = std::to_string(i);
+    m.ingest_remote(make_trade("BTC-USDT", id.c_str()), "{\"n\":" + id + "}");
+  }
+  EXPECT_EQ(m.inbox_depth(), 200u);
+  std::vector<std::size_t> seen_between;  // a.got.size() when other strand work ran
+  io.restart();
+  EXPECT_EQ(io.run_one(), 1u);  // the first chunk
+  EXPECT_EQ(a->got.size(), 64u);
+  EXPECT_EQ(m.inbox_depth(), 136u);
+  EXPECT_EQ(metrics.value("mdfan_manager_inbox_depth"), 200);  // as the drain found it
+  m.post([&] { seen_between.push_back(a->got.size()); });       // queued behind the re-posted chunk
+  m.ingest_remote(make_trade("BTC-USDT", "late"), "{}");       // arrives mid-chain: no extra post
+  EXPECT_EQ(io.run_one(), 1u);
+  EXPECT_EQ(a->got.size(), 128u);
+  io.run();
+  ASSERT_EQ(a->got.size(), 201u);
+  ASSERT_EQ(seen_between.size(), 1u);
+  EXPECT_EQ(seen_between[0], 128u);  // ran between the second and third chunk
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(a->got[i]->json, "{\"n\":" + std::to_string(i) + "}");
+  EXPECT_EQ(std::get<trade>(a->got[200]->ev).trade_id, "late");
+  EXPECT_EQ(m.inbox_depth(), 0u);
+  EXPECT_EQ(metrics.value("mdfan_events_in_total", R"(type="trade",source="remote")"), 201);
+  // Idle again: the next event posts afresh.
+  m.ingest_remote(make_trade("BTC-USDT", "next"), "{}");
+  io.restart();
+  EXPECT_EQ(io.run_one(), 1u);
+  EXPECT_EQ(a->got.size(), 202u);
+}

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+#include <thread>
+#include <atomic>
 
 #include "bridge/envelope.hpp"
 #include "bridge/event_bridge.hpp"
@@ -91,7 +93,7 @@ struct node {
   std::vector<std::string> reencoded;
   std::unique_ptr<event_bridge> bridge;
 
-  node(bridge_config cfg, const std::string& name) {
+  node(bridge_config cfg, const std::string& name, std::function<std::size_t()> backlog = {}) {
     bridge = std::make_unique<event_bridge>(io.ioc.get_executor(), std::move(cfg), test::test_logger(name), metrics,
                                             [this](event&& ev, std::string json) {
                                               std::lock_guard lock(mu);
@@ -99,6 +101,7 @@ struct node {
                                               reencoded.push_back(encode_json(ev));
                                               data.push_back(std::move(json));
                                             });
+    if (backlog) bridge->set_remote_backlog(std::move(backlog));
     bridge->start();
   }
   ~node() {
@@ -280,6 +283,49 @@ TEST(bridge, wildcard_interest_is_resolved_through_the_advertisement) {
   exec.bridge->remove_interest(pat("ticker:*:ETH-USDT"));
   ASSERT_TRUE(eventually([&] { return numsub(server, "md:ticker:kraken:ETH-USDT") == 0; }));
   EXPECT_EQ(exec.metric("mdfan_bridge_subscribed_channels"), 0);
+}
+
+// Back-pressure: while the receiver reports a backlog over max_remote_backlog the subscriber stops
+// reading (longer than a health-check interval, without being taken for a dead server); once the
+// backlog falls it reads on, and nothing is lost or reordered.
+TEST(bridge, pauses_reading_while_the_receiver_is_backlogged_and_loses_nothing) {
+  test::redis_server server;
+  std::atomic<bool> released{false};
+  auto cfg = make_config(server, false, true);
+  cfg.max_remote_backlog = 100;
+  cfg.redis.health_check_interval = 300ms;
+  node* exec_ptr = nullptr;
+  // Until released, everything received counts as not yet handled.
+  node exec(cfg, "exec", [&] { return released ? std::size_t{0} : exec_ptr->received(); });
+  exec_ptr = &exec;
+  node host(make_config(server, true, false), "host");
+  exec.bridge->add_interest(pat("trade:binance:BTC-USDT"));
+  ASSERT_TRUE(eventually([&] { return numsub(server, btc_trades) == 1; }));
+
+  constexpr std::size_t total = 3000;
+  std::vector<event_ptr> sent;
+  for (std::size_t i = 0; i < total; ++i) sent.push_back(trade_event(std::to_string(i)));
+  host.bridge->publish(sent);
+  ASSERT_TRUE(eventually([&] { return host.health().published == total; }));
+  ASSERT_TRUE(eventually([&] { return exec.metric("mdfan_bridge_read_paused") == 1; }));
+  const auto paused_at = exec.received();
+  EXPECT_GE(paused_at, 100u);
+  std::this_thread::sleep_for(1s);  // > 3 health-check intervals
+  EXPECT_EQ(exec.received(), paused_at) << "read on while paused";
+  EXPECT_LT(paused_at, total);
+  EXPECT_EQ(exec.health().read_pauses, 1u);
+  EXPECT_EQ(exec.health().reconnects, 0u);
+  EXPECT_TRUE(exec.health().subscriber_connected);
+
+  released = true;
+  ASSERT_TRUE(eventually([&] { return exec.received() == total; }));
+  EXPECT_EQ(exec.metric("mdfan_bridge_read_paused"), 0);
+  EXPECT_EQ(exec.metric("mdfan_bridge_read_pauses_total"), 1);
+  const auto h = exec.health();
+  EXPECT_EQ(h.gaps, 0u);
+  EXPECT_EQ(h.reconnects, 0u);
+  const auto got = exec.data_copy();
+  for (std::size_t i = 0; i < total; ++i) ASSERT_EQ(got[i], sent[i]->json) << i;
 }
 
 TEST(bridge, host_role_opens_no_subscriber_connection) {

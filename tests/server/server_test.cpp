@@ -817,3 +817,72 @@ TEST_F(server_fixture, connections_beyond_max_clients_are_refused) {
   const auto j = publish(make_trade("BTC-USDT", "still"));
   EXPECT_EQ(first->read(5s).value_or(first->error()), j);
 }
+
+// A session whose thread does not run while the manager hands it more than a whole queue's worth of
+// events (the CPU is saturated) refuses the rest and is closed with 1013 "server overloaded", every
+// refused or waiting event counted; the manager and other work are not held up by it.
+TEST(server_overload, a_session_left_a_whole_queue_behind_is_closed_with_1013) {
+  boost::asio::io_context mgr_io, srv_io;
+  metrics_registry metrics;
+  auto log = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+  manager mgr{mgr_io.get_executor(), manager_config{}, log, metrics};
+  auto cfg = server_fixture::test_config();
+  cfg.queue_max_messages = 64;  // the inbox bound is then its floor, 4096
+  cfg.close_timeout = 500ms;
+  server srv(srv_io.get_executor(), cfg, mgr, metrics, log, [] { return health_report{}; });
+  srv.start();
+  auto mgr_work = boost::asio::make_work_guard(mgr_io);
+  auto srv_work = boost::asio::make_work_guard(srv_io);
+  std::thread mgr_thread([&] { mgr_io.run(); });
+  std::thread srv_thread([&] { srv_io.run(); });
+  auto sync_manager = [&] {
+    auto p = std::make_shared<std::promise<void>>();
+    auto f = p->get_future();
+    mgr.post([p] { p->set_value(); });
+    return f.wait_for(5s) == std::future_status::ready;
+  };
+
+  ws_client c;
+  ASSERT_TRUE(c.connect(srv.local_port())) << c.error();
+  ASSERT_TRUE(c.send(R"({"op":"subscribe","topics":["trade:*:*"]})"));
+  auto ack = c.read(5s);
+  ASSERT_TRUE(ack && contains(*ack, R"("op":"subscribed")"));
+
+  // Stall the server's only thread, then route 5000 events to the session.
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  boost::asio::post(srv_io, [released] { released.wait(); });
+  constexpr int total = 5000;
+  for (int i = 0; i < total; ++i) mgr.ingest_local(make_trade("BTC-USDT", std::to_string(i)));
+  ASSERT_TRUE(sync_manager());
+  EXPECT_EQ(mgr.inbox_depth(), 0u);  // the manager was not held up by the stalled session
+  release.set_value();
+
+  std::size_t drained = 0;
+  EXPECT_TRUE(c.wait_closed(10s, &drained));
+  EXPECT_EQ(c.close_code(), 1013);
+  EXPECT_EQ(c.close_reason(), "server overloaded");
+  EXPECT_EQ(drained, 0u);  // nothing of the refused backlog was sent
+  EXPECT_EQ(metrics.value("mdfan_server_overload_disconnects_total"), 1);
+  EXPECT_EQ(metrics.value("mdfan_server_queue_drops_total"), total);
+
+  // The server still serves others.
+  ws_client d;
+  ASSERT_TRUE(d.connect(srv.local_port())) << d.error();
+  ASSERT_TRUE(d.send(R"({"op":"subscribe","topics":["trade:*:*"]})"));
+  ASSERT_TRUE(d.read(5s));
+  mgr.ingest_local(make_trade("BTC-USDT", "after"));
+  auto m = d.read(5s);
+  ASSERT_TRUE(m && contains(*m, R"("after")")) << (m ? *m : d.error());
+
+  auto p = std::make_shared<std::promise<void>>();
+  auto f = p->get_future();
+  srv.stop([p] { p->set_value(); });
+  EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
+  mgr_work.reset();
+  srv_work.reset();
+  mgr_io.stop();
+  srv_io.stop();
+  mgr_thread.join();
+  srv_thread.join();
+}
