@@ -2,37 +2,44 @@
 
 #include <fmt/format.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/error.hpp>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 
 #include "core/clock.hpp"
 #include "feed/endpoint.hpp"
 #include "feed/tls.hpp"
+#include "net/ws_frame.hpp"
 
 namespace mdfan::feed {
 namespace {
 
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace http = beast::http;
 namespace ssl = net::ssl;
+using ws_error = beast::websocket::error;
 
 // simdjson needs this many readable bytes after every message handed to on_message.
 constexpr std::size_t message_padding = 64;
+// One read takes whatever the kernel has, up to this: a burst of frames is handled in one handler.
+constexpr std::size_t read_chunk = 64 * 1024;
 
-using plain_stream = beast::tcp_stream;
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+using plain_stream = tcp::socket;
+using tls_stream = ssl::stream<tcp::socket>;
 
 // The metrics of one feed, registered once.
 struct feed_metrics {
@@ -55,19 +62,51 @@ struct feed_metrics {
         connected(m.get_gauge("mdfan_feed_connected", "1 while the exchange connection is open", l)) {}
 };
 
-// One reconnecting WebSocket client over `Stream` (plain TCP or TLS). Every member is touched on
-// strand_ only, except the atomics that send()/connected()/connects() read from any thread.
-// Each connection attempt gets a fresh `connection`; handlers hold it, so a handler of a dead
-// connection finds it differs from conn_ and returns without touching the new one.
+// Sec-WebSocket-Key: 16 random bytes, base64.
+std::string make_key() {
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) {
+    const auto t = static_cast<std::uint64_t>(mono_ns());
+    for (std::size_t i = 0; i < sizeof raw; ++i) raw[i] = static_cast<unsigned char>(t >> (8 * (i % 8)));
+  }
+  unsigned char out[32];
+  const int n = EVP_EncodeBlock(out, raw, sizeof raw);
+  return {reinterpret_cast<const char*>(out), static_cast<std::size_t>(n)};
+}
+
+// One reconnecting WebSocket client over `Stream` (plain TCP or TLS). Beast does the HTTP upgrade;
+// after it the client frames and unframes itself (net/ws_frame.hpp): one read takes every frame the
+// kernel holds and hands each message to on_message in that one handler, so a burst costs one
+// syscall and one handler, not one per message. Every member is touched on strand_ only, except the
+// atomics that send()/connected()/connects() read from any thread. Each connection attempt gets a
+// fresh `connection`; handlers hold it, so a handler of a dead connection finds it differs from conn_
+// (or closing_) and returns without touching the new one.
 template <class Stream>
 class client final : public ws_client, public std::enable_shared_from_this<client<Stream>> {
   static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
   struct connection {
     template <class... Args>
-    explicit connection(Args&&... args) : ws(std::forward<Args>(args)...) {}
-    websocket::stream<Stream> ws;
-    beast::flat_buffer buf;
+    connection(std::size_t max_message, Args&&... args)
+        : stream(std::forward<Args>(args)...),
+          reader(max_message, message_padding, ws::sender::server),
+          buf(std::make_unique<char[]>(read_chunk)) {}
+    tcp::socket& socket() {
+      if constexpr (is_tls)
+        return stream.next_layer();
+      else
+        return stream;
+    }
+    Stream stream;
+    ws::frame_reader reader;
+    std::unique_ptr<char[]> buf;         // read buffer
+    std::string key;                     // Sec-WebSocket-Key sent
+    http::request<http::empty_body> req;  // the upgrade request while it is written
+    beast::flat_buffer rx;                // the upgrade response, and any frames read with it
+    std::optional<http::response_parser<http::string_body>> res;
+    std::string out;        // bytes being written
+    bool writing = false;
+    bool close_sent = false;
   };
   using conn_ptr = std::shared_ptr<connection>;
 
@@ -85,7 +124,13 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
         reconnect_timer_(strand_),
         idle_timer_(strand_),
         ping_timer_(strand_),
-        backoff_(cfg_.backoff) {}
+        close_timer_(strand_),
+        backoff_(cfg_.backoff) {
+    std::uint64_t seed = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed) != 1 || seed == 0)
+      seed = static_cast<std::uint64_t>(mono_ns()) | 1U;
+    mask_state_ = seed;
+  }
 
   void start() override {
     net::post(strand_, [self = this->shared_from_this()] {
@@ -115,7 +160,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
         return;
       }
       self->queue_.push_back(std::move(text));
-      if (!self->writing_) self->do_write(self->conn_);
+      self->pump(self->conn_);
     });
     return true;
   }
@@ -132,12 +177,20 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
  private:
   conn_ptr make_connection() {
     if constexpr (is_tls)
-      return std::make_shared<connection>(strand_, client_tls_context());
+      return std::make_shared<connection>(cfg_.max_message_bytes, strand_, client_tls_context());
     else
-      return std::make_shared<connection>(strand_);
+      return std::make_shared<connection>(cfg_.max_message_bytes, strand_);
   }
 
-  // --- connect: resolve, TCP connect, TLS handshake, WebSocket handshake, all under connect_timeout
+  // A fresh masking key per frame (RFC 6455 5.3), from a randomly seeded xorshift.
+  std::uint32_t next_mask() noexcept {
+    mask_state_ ^= mask_state_ << 13;
+    mask_state_ ^= mask_state_ >> 7;
+    mask_state_ ^= mask_state_ << 17;
+    return static_cast<std::uint32_t>(mask_state_ >> 16);
+  }
+
+  // --- connect: resolve, TCP connect, TLS handshake, WebSocket upgrade, all under connect_timeout
 
   void do_connect() {
     auto c = make_connection();
@@ -155,48 +208,63 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
   void on_resolve(const conn_ptr& c, error_code ec, const tcp::resolver::results_type& results) {
     if (c != conn_) return;
     if (ec) return fail(c, ec, "resolve");
-    beast::get_lowest_layer(c->ws).async_connect(
-        results, [self = this->shared_from_this(), c](error_code ec, const tcp::endpoint&) { self->on_connect(c, ec); });
+    net::async_connect(c->socket(), results, [self = this->shared_from_this(), c](error_code ec, const tcp::endpoint&) {
+      self->on_connect(c, ec);
+    });
   }
 
   void on_connect(const conn_ptr& c, error_code ec) {
     if (c != conn_) return;
     if (ec) return fail(c, ec, "connect");
-    beast::get_lowest_layer(c->ws).socket().set_option(tcp::no_delay(true), ec);
+    c->socket().set_option(tcp::no_delay(true), ec);
     if constexpr (is_tls) {
-      auto& tls = c->ws.next_layer();
       // SNI (many exchange front ends refuse a handshake without it) and the peer name check.
-      if (!prepare_tls_client(tls.native_handle(), ep_.host))
+      if (!prepare_tls_client(c->stream.native_handle(), ep_.host))
         return fail(c, error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()), "tls setup");
-      tls.async_handshake(ssl::stream_base::client, [self = this->shared_from_this(), c](error_code ec) {
+      c->stream.async_handshake(ssl::stream_base::client, [self = this->shared_from_this(), c](error_code ec) {
         if (c != self->conn_) return;
         if (ec) return self->fail(c, ec, "tls handshake");
-        self->do_ws_handshake(c);
+        self->do_upgrade(c);
       });
     } else {
-      do_ws_handshake(c);
+      do_upgrade(c);
     }
   }
 
-  void do_ws_handshake(const conn_ptr& c) {
-    auto& ws = c->ws;
-    // Our own watchdog handles idleness; Beast's handshake timeout also bounds the closing handshake.
-    ws.set_option(websocket::stream_base::timeout{cfg_.connect_timeout, websocket::stream_base::none(), false});
-    ws.set_option(websocket::stream_base::decorator(
-        [](websocket::request_type& req) { req.set(http::field::user_agent, "mdfan"); }));
-    ws.read_message_max(cfg_.max_message_bytes);
-    // Beast answers pings with pongs by itself during reads; this only observes control frames.
-    ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
-      last_activity_ns_ = mono_ns();
-      if (kind == websocket::frame_type::ping) m_.pings.inc();
+  void do_upgrade(const conn_ptr& c) {
+    c->key = make_key();
+    auto& req = c->req;
+    req.method(http::verb::get);
+    req.target(ep_.target);
+    req.version(11);
+    req.set(http::field::host, ep_.host_header());
+    req.set(http::field::upgrade, "websocket");
+    req.set(http::field::connection, "Upgrade");
+    req.set(http::field::sec_websocket_key, c->key);
+    req.set(http::field::sec_websocket_version, "13");
+    req.set(http::field::user_agent, "mdfan");
+    http::async_write(c->stream, req, [self = this->shared_from_this(), c](error_code ec, std::size_t) {
+      if (c != self->conn_) return;
+      if (ec) return self->fail(c, ec, "websocket handshake");
+      c->res.emplace();
+      c->res->body_limit(64 * 1024);  // a refusal's body, for the log
+      http::async_read(c->stream, c->rx, *c->res, [self, c](error_code ec, std::size_t) { self->on_upgrade(c, ec); });
     });
-    ws.async_handshake(ep_.host_header(), ep_.target,
-                       [self = this->shared_from_this(), c](error_code ec) { self->on_handshake(c, ec); });
   }
 
-  void on_handshake(const conn_ptr& c, error_code ec) {
+  void on_upgrade(const conn_ptr& c, error_code ec) {
     if (c != conn_) return;
     if (ec) return fail(c, ec, "websocket handshake");
+    const auto& res = c->res->get();
+    if (res.result() != http::status::switching_protocols) {
+      log_->warn("feed {}: upgrade refused: {} {}", cfg_.name, res.result_int(), res.body().substr(0, 200));
+      return fail(c, ws_error::upgrade_declined, "websocket handshake");
+    }
+    if (!beast::iequals(res[http::field::upgrade], "websocket")) return fail(c, ws_error::no_upgrade_websocket, "websocket handshake");
+    if (res[http::field::sec_websocket_accept] != ws::accept_key(c->key))
+      return fail(c, ws_error::bad_sec_accept, "websocket handshake");
+    c->res.reset();
+    c->req = {};
     connect_timer_.cancel();
     connected_at_ns_ = last_activity_ns_ = mono_ns();
     gen_.fetch_add(1, std::memory_order_acq_rel);
@@ -207,50 +275,93 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     log_->info("feed {}: connected to {}:{}{}", cfg_.name, ep_.host, ep_.port, ep_.target);
     if (cfg_.idle_timeout.count() > 0) arm_idle(c, cfg_.idle_timeout);
     if (cfg_.ping_interval.count() > 0) arm_ping(c);
-    c->buf.reserve(64 * 1024);
-    do_read(c);
     if (h_.on_open) guarded("on_open", [&] { h_.on_open(); });
+    if (c != conn_) return;
+    // Frames the server sent right behind its 101 came in with it.
+    if (c->rx.size() > 0) {
+      const auto early = c->rx.cdata();
+      if (!handle_bytes(c, static_cast<const char*>(early.data()), early.size(), wall_ns())) return;
+    }
+    c->rx = beast::flat_buffer();
+    do_read(c);
   }
 
   // --- read loop
 
   void do_read(const conn_ptr& c) {
-    c->ws.async_read(c->buf, [self = this->shared_from_this(), c](error_code ec, std::size_t n) {
-      self->on_read(c, ec, n);
-    });
+    c->stream.async_read_some(net::buffer(c->buf.get(), read_chunk),
+                              [self = this->shared_from_this(), c](error_code ec, std::size_t n) {
+                                self->on_read(c, ec, n);
+                              });
   }
 
   void on_read(const conn_ptr& c, error_code ec, std::size_t n) {
+    if (c == closing_) return on_closing_read(c, ec, n);
     if (c != conn_) return;
     if (ec) return fail(c, ec, "read");
-    const auto receive_ns = wall_ns();
-    last_activity_ns_ = mono_ns();
-    m_.messages.inc();
-    m_.bytes.inc(n);
-    // Reserve the padding before taking the pointer: prepare() may move the data, nothing after it does.
-    c->buf.prepare(message_padding);
-    const auto data = c->buf.cdata();
-    if (h_.on_message) {
-      const std::string_view msg(static_cast<const char*>(data.data()), data.size());
-      guarded("on_message", [&] { h_.on_message(msg, receive_ns); });
-    }
-    c->buf.consume(c->buf.size());
-    if (c == conn_) do_read(c);
+    if (handle_bytes(c, c->buf.get(), n, wall_ns())) do_read(c);
   }
 
-  // --- write queue: one write in flight; the message lives in the handler until it completes
+  // Every complete frame of the bytes read is handled here, messages in order; a partial frame's
+  // bytes stay in the reader for the next read. False when the connection ended meanwhile.
+  bool handle_bytes(const conn_ptr& c, const char* data, std::size_t n, std::int64_t receive_ns) {
+    last_activity_ns_ = mono_ns();
+    std::size_t off = 0;
+    while (off < n) {
+      std::size_t used = 0;
+      const auto e = c->reader.feed(data + off, n - off, used);
+      off += used;
+      switch (e.what) {
+        case ws::frame_reader::kind::none: break;
+        case ws::frame_reader::kind::message:
+          m_.messages.inc();
+          m_.bytes.inc(e.payload.size());
+          if (h_.on_message) guarded("on_message", [&] { h_.on_message(e.payload, receive_ns); });
+          if (c != conn_) return false;  // the handler stopped or reconnected us
+          break;
+        case ws::frame_reader::kind::ping: {
+          m_.pings.inc();
+          std::string pong;
+          ws::append_client_frame(pong, ws::opcode::pong, e.payload, next_mask());
+          control_.push_back(std::move(pong));
+          pump(c);
+          break;
+        }
+        case ws::frame_reader::kind::pong: break;
+        case ws::frame_reader::kind::close:
+          log_->warn("feed {}: server closed the connection: {} {}", cfg_.name, e.code, e.reason.substr(0, 120));
+          fail(c, ws_error::closed, "read");
+          return false;
+        case ws::frame_reader::kind::error:
+          log_->warn("feed {}: protocol error from the server: {}", cfg_.name, e.reason);
+          fail(c, e.code == ws::close_too_big ? ws_error::message_too_big : ws_error::bad_frame_payload, "read");
+          return false;
+      }
+    }
+    return true;
+  }
 
-  void do_write(const conn_ptr& c) {
-    writing_ = true;
-    auto msg = std::make_shared<std::string>(std::move(queue_.front()));
-    queue_.pop_front();
-    c->ws.text(true);
-    c->ws.async_write(net::buffer(*msg), [self = this->shared_from_this(), c, msg](error_code ec, std::size_t) {
-      self->queued_.fetch_sub(1, std::memory_order_relaxed);
+  // --- writes: one in flight; everything queued meanwhile goes out together in the next one
+
+  void pump(const conn_ptr& c) {
+    if (c->writing || (control_.empty() && queue_.empty())) return;
+    c->out.clear();
+    for (auto& f : control_) c->out.append(f);  // pongs before queued messages
+    control_.clear();
+    std::size_t messages = 0;
+    for (auto& text : queue_) {
+      ws::append_client_frame(c->out, ws::opcode::text, text, next_mask());
+      ++messages;
+    }
+    queue_.clear();
+    c->writing = true;
+    net::async_write(c->stream, net::buffer(c->out), [self = this->shared_from_this(), c, messages](error_code ec, std::size_t) {
+      self->queued_.fetch_sub(messages, std::memory_order_relaxed);
+      c->writing = false;
+      if (c == self->closing_) return self->after_close_written(c, ec);
       if (c != self->conn_) return;
-      self->writing_ = false;
       if (ec) return self->fail(c, ec, "write");
-      if (!self->queue_.empty()) self->do_write(c);
+      self->pump(c);
     });
   }
 
@@ -271,14 +382,10 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     ping_timer_.expires_after(cfg_.ping_interval);
     ping_timer_.async_wait([self = this->shared_from_this(), c](error_code ec) {
       if (ec || c != self->conn_) return;
-      if (!self->ping_in_flight_) {
-        self->ping_in_flight_ = true;
-        c->ws.async_ping({}, [self, c](error_code ec) {
-          if (c != self->conn_) return;
-          self->ping_in_flight_ = false;
-          if (ec) self->fail(c, ec, "ping");
-        });
-      }
+      std::string ping;
+      ws::append_client_frame(ping, ws::opcode::ping, {}, self->next_mask());
+      self->control_.push_back(std::move(ping));
+      self->pump(c);
       self->arm_ping(c);
     });
   }
@@ -292,10 +399,9 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     idle_timer_.cancel();
     ping_timer_.cancel();
     resolver_.cancel();
-    writing_ = false;
-    ping_in_flight_ = false;
     queued_.fetch_sub(queue_.size(), std::memory_order_relaxed);
     queue_.clear();
+    control_.clear();
     const bool was_open = connected_.exchange(false, std::memory_order_acq_rel);
     if (was_open) {
       gen_.fetch_add(1, std::memory_order_acq_rel);
@@ -306,11 +412,16 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     return {std::move(c), was_open};
   }
 
+  static void close_socket(connection& c) {
+    error_code ignored;
+    c.socket().close(ignored);  // its pending operations complete with an error
+  }
+
   // `c` by value: callers may pass conn_ itself, which detach() clears.
   void fail(conn_ptr c, error_code ec, const char* what) {
     if (!c || c != conn_) return;
     const bool was_open = detach().second;
-    beast::get_lowest_layer(c->ws).close();  // its pending operations complete with an error
+    close_socket(*c);
     if (stopped_) return;
     const auto delay = backoff_.next();
     if (was_open)
@@ -324,25 +435,74 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     });
   }
 
+  // stop() on an open connection: our close frame goes out, then we wait (connect_timeout at most)
+  // for the server's close frame or end of stream, and close the socket.
   void do_stop(std::function<void()> done) {
-    if (!stopped_) {
-      stopped_ = true;
-      reconnect_timer_.cancel();
-      auto [c, was_open] = detach();
-      if (c && was_open) {
-        log_->info("feed {}: closing", cfg_.name);
-        // The closing handshake is bounded by the handshake timeout set on the stream.
-        c->ws.async_close(websocket::close_code::normal,
-                          [self = this->shared_from_this(), c, done = std::move(done)](error_code ec) mutable {
-                            if (ec) self->log_->debug("feed {}: closing handshake: {}", self->cfg_.name, ec.message());
-                            beast::get_lowest_layer(c->ws).close();
-                            if (done) done();
-                          });
-        return;
-      }
-      if (c) beast::get_lowest_layer(c->ws).close();
+    if (done) stop_done_.push_back(std::move(done));
+    if (stopped_) {
+      if (!closing_) finish_stop();
+      return;
     }
-    if (done) done();
+    stopped_ = true;
+    reconnect_timer_.cancel();
+    auto [c, was_open] = detach();
+    if (!c || !was_open) {
+      if (c) close_socket(*c);
+      return finish_stop();
+    }
+    log_->info("feed {}: closing", cfg_.name);
+    closing_ = c;
+    close_timer_.expires_after(cfg_.connect_timeout);
+    close_timer_.async_wait([self = this->shared_from_this(), c](error_code ec) {
+      if (ec || c != self->closing_) return;
+      self->log_->debug("feed {}: closing handshake timed out", self->cfg_.name);
+      self->finish_stop();
+    });
+    std::string frame;
+    ws::append_client_close(frame, ws::close_normal, {}, next_mask());
+    control_.push_back(std::move(frame));
+    c->close_sent = true;
+    if (c->writing) return;  // after_close_written follows the write in flight
+    pump_closing(c);
+  }
+
+  void pump_closing(const conn_ptr& c) {
+    c->out.clear();
+    for (auto& f : control_) c->out.append(f);
+    control_.clear();
+    c->writing = true;
+    net::async_write(c->stream, net::buffer(c->out), [self = this->shared_from_this(), c](error_code ec, std::size_t) {
+      c->writing = false;
+      if (c != self->closing_) return;
+      self->after_close_written(c, ec);
+    });
+  }
+
+  void after_close_written(const conn_ptr& c, error_code ec) {
+    if (ec) return finish_stop();
+    if (!control_.empty()) return pump_closing(c);  // the close frame queued behind a write in flight
+    // A read is pending (the read loop never stops while open): on_closing_read sees the reply.
+  }
+
+  void on_closing_read(const conn_ptr& c, error_code ec, std::size_t n) {
+    if (ec) return finish_stop();  // end of stream or closed
+    std::size_t off = 0;
+    while (off < n) {
+      std::size_t used = 0;
+      const auto e = c->reader.feed(c->buf.get() + off, n - off, used);
+      off += used;
+      if (e.what == ws::frame_reader::kind::close || e.what == ws::frame_reader::kind::error) return finish_stop();
+    }
+    do_read(c);
+  }
+
+  void finish_stop() {
+    close_timer_.cancel();
+    if (auto c = std::exchange(closing_, nullptr)) close_socket(*c);
+    auto done = std::move(stop_done_);
+    stop_done_.clear();
+    for (auto& d : done)
+      if (d) d();
   }
 
   // User callbacks must not unwind through Asio.
@@ -364,13 +524,15 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
   std::shared_ptr<spdlog::logger> log_;
   feed_metrics m_;
   tcp::resolver resolver_;
-  net::steady_timer connect_timer_, reconnect_timer_, idle_timer_, ping_timer_;
+  net::steady_timer connect_timer_, reconnect_timer_, idle_timer_, ping_timer_, close_timer_;
   backoff backoff_;
 
-  conn_ptr conn_;  // the current attempt or open connection; null while waiting to reconnect
-  std::deque<std::string> queue_;
-  bool writing_ = false;
-  bool ping_in_flight_ = false;
+  conn_ptr conn_;     // the current attempt or open connection; null while waiting to reconnect
+  conn_ptr closing_;  // after stop(): the connection whose closing handshake is under way
+  std::deque<std::string> queue_;    // text messages to send
+  std::deque<std::string> control_;  // framed control frames (pong, ping, close), sent first
+  std::vector<std::function<void()>> stop_done_;
+  std::uint64_t mask_state_ = 1;
   bool started_ = false;
   bool stopped_ = false;
   std::int64_t last_activity_ns_ = 0;

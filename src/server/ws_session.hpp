@@ -34,7 +34,7 @@
 #include "server/rate_limiter.hpp"
 #include "server/send_queue.hpp"
 #include "server/server_state.hpp"
-#include "server/ws_frame.hpp"
+#include "net/ws_frame.hpp"
 
 namespace mdfan::server_detail {
 

@@ -17,6 +17,10 @@
 
 #include "adapters/sim/binance_sim.hpp"
 #include "feed_test_util.hpp"
+#include "net/ws_frame.hpp"
+#include <boost/beast/websocket/error.hpp>
+#include <optional>
+#include <boost/asio/write.hpp>
 
 namespace mdfan::feed {
 namespace {
@@ -293,6 +297,175 @@ TEST(ws_client, connect_timeout_and_tls_failure_are_reported) {
   stop_client(tls);
 
   EXPECT_THROW(make_ws_client(io.executor(), client_cfg("http://x/"), {}, quiet(), metrics), std::invalid_argument);
+}
+
+// A scripted WebSocket server on a blocking socket, one connection at a time: answers the upgrade
+// (with the right accept key, or a wrong one), writes the bytes a test gives it — frames the client
+// must cope with — and records what the client sends, unmasked.
+class scripted_server {
+ public:
+  scripted_server() : acceptor_(ctx_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {}
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  // Accepts one connection and answers its upgrade; `after_101` goes out in the same write.
+  bool accept(const std::string& after_101 = {}, bool good_key = true) {
+    sock_.emplace(ctx_);
+    error_code ec;
+    acceptor_.accept(*sock_, ec);
+    if (ec) return false;
+    std::string req;
+    while (req.find("\r\n\r\n") == std::string::npos) {
+      char b[1024];
+      const auto n = sock_->read_some(net::buffer(b), ec);
+      if (ec) return false;
+      req.append(b, n);
+    }
+    request_ = req;
+    const auto k = req.find("Sec-WebSocket-Key: ");
+    if (k == std::string::npos) return false;
+    const auto key = req.substr(k + 19, req.find("\r\n", k) - k - 19);
+    const auto accept = good_key ? ws::accept_key(key) : ws::accept_key("not-the-key");
+    return write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Accept: " + accept + "\r\n\r\n" + after_101);
+  }
+  bool write(const std::string& bytes) {
+    error_code ec;
+    net::write(*sock_, net::buffer(bytes), ec);
+    return !ec;
+  }
+  // Reads client frames until `pred` holds for what was received (bounded by `timeout`).
+  bool read_until(const std::function<bool(const std::vector<std::pair<ws::frame_reader::kind, std::string>>&)>& pred,
+                  std::chrono::milliseconds timeout = 5s) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    sock_->non_blocking(true);
+    while (!pred(got_)) {
+      if (std::chrono::steady_clock::now() >= end) return false;
+      char b[4096];
+      error_code ec;
+      const auto n = sock_->read_some(net::buffer(b), ec);
+      if (ec == net::error::would_block) {
+        std::this_thread::sleep_for(2ms);
+        continue;
+      }
+      if (ec) return pred(got_);
+      std::size_t off = 0;
+      while (off < n) {
+        std::size_t used = 0;
+        const auto e = reader_.feed(b + off, n - off, used);
+        off += used;
+        if (e.what != ws::frame_reader::kind::none) got_.emplace_back(e.what, std::string(e.payload));
+      }
+    }
+    return true;
+  }
+  const std::string& request() const { return request_; }
+  const std::vector<std::pair<ws::frame_reader::kind, std::string>>& got() const { return got_; }
+  void drop() {
+    sock_.reset();
+    reader_ = ws::frame_reader(0);
+    got_.clear();
+  }
+
+ private:
+  net::io_context ctx_;
+  tcp::acceptor acceptor_;
+  std::optional<tcp::socket> sock_;
+  std::string request_;
+  ws::frame_reader reader_{0};  // client frames: masked
+  std::vector<std::pair<ws::frame_reader::kind, std::string>> got_;
+};
+
+std::string server_frame(ws::opcode op, std::string_view payload, bool fin = true) {
+  std::uint8_t h[ws::max_header_bytes];
+  const auto n = ws::write_header(h, op, payload.size());
+  if (!fin) h[0] &= 0x7fU;
+  return std::string(reinterpret_cast<const char*>(h), n) + std::string(payload);
+}
+
+// Frames that arrive with the 101, fragmented messages, pings between fragments, a burst of frames
+// read at once: every message reaches on_message whole and in order, pings get masked pongs, and
+// sent messages go out masked; stop() sends a close frame.
+TEST(ws_client, frames_with_the_upgrade_fragments_pings_and_masked_sends) {
+  scripted_server srv;
+  metrics_registry metrics;
+  recorder rec;
+  test::io_thread io;
+  auto client = make_ws_client(io.executor(), client_cfg("ws://127.0.0.1:" + std::to_string(srv.port()) + "/ws?x=1"),
+                               rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(srv.accept(server_frame(ws::opcode::text, R"({"n":0})")));
+  EXPECT_NE(srv.request().find("GET /ws?x=1 HTTP/1.1"), std::string::npos);
+  EXPECT_NE(srv.request().find("Sec-WebSocket-Version: 13"), std::string::npos);
+  std::string burst;
+  burst += server_frame(ws::opcode::text, R"({"n":)", false);
+  burst += server_frame(ws::opcode::ping, "keep");
+  burst += server_frame(ws::opcode::cont, R"(1})");
+  for (int i = 2; i < 50; ++i) burst += server_frame(ws::opcode::text, "{\"n\":" + std::to_string(i) + "}");
+  ASSERT_TRUE(srv.write(burst));
+  ASSERT_TRUE(wait_until([&] { return rec.count == 50; }, 5s));
+  const auto msgs = rec.snapshot();
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(msgs[i], "{\"n\":" + std::to_string(i) + "}");
+  EXPECT_EQ(rec.padding_errors, 0);
+  EXPECT_EQ(metrics.value("mdfan_feed_pings_received_total", R"(feed="t")"), 1);
+
+  ASSERT_TRUE(client->send(R"({"method":"SUBSCRIBE"})"));
+  ASSERT_TRUE(srv.read_until([](const auto& got) {
+    return got.size() >= 2;
+  }));
+  // The server-side reader refuses unmasked frames, so these were masked.
+  ASSERT_GE(srv.got().size(), 2u);
+  EXPECT_EQ(srv.got()[0].first, ws::frame_reader::kind::pong);
+  EXPECT_EQ(srv.got()[0].second, "keep");
+  EXPECT_EQ(srv.got()[1].first, ws::frame_reader::kind::message);
+  EXPECT_EQ(srv.got()[1].second, R"({"method":"SUBSCRIBE"})");
+  std::atomic<bool> stopped{false};
+  client->stop([&] { stopped = true; });
+  ASSERT_TRUE(srv.read_until([](const auto& got) {
+    return !got.empty() && got.back().first == ws::frame_reader::kind::close;
+  }));
+  ASSERT_TRUE(srv.write(server_frame(ws::opcode::close, std::string("\x03\xe8", 2))));  // 1000
+  ASSERT_TRUE(wait_until([&] { return stopped.load(); }, 5s));
+  EXPECT_EQ(rec.close_count(), 0u);
+}
+
+// What the client must not accept: a wrong accept key, a masked server frame, a message over
+// max_message_bytes, a close from the server. Each ends the connection (on_close) and the client
+// reconnects; the next connection works.
+TEST(ws_client, bad_handshake_and_protocol_errors_reconnect) {
+  scripted_server srv;
+  metrics_registry metrics;
+  recorder rec;
+  test::io_thread io;
+  auto cfg = client_cfg("ws://127.0.0.1:" + std::to_string(srv.port()) + "/ws");
+  cfg.max_message_bytes = 1000;
+  auto client = make_ws_client(io.executor(), cfg, rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(srv.accept({}, false));  // wrong Sec-WebSocket-Accept
+  ASSERT_TRUE(wait_until([&] { return rec.close_count() == 1; }, 5s));
+  EXPECT_EQ(client->connects(), 0u);
+  srv.drop();
+
+  std::string masked;
+  ws::append_client_frame(masked, ws::opcode::text, "{}", 0x01020304);
+  const std::vector<std::string> bad{masked, server_frame(ws::opcode::text, std::string(1001, 'x')),
+                                     server_frame(ws::opcode::close, std::string("\x03\xe9", 2) + "bye")};
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    ASSERT_TRUE(srv.accept(server_frame(ws::opcode::text, R"({"ok":1})"))) << i;
+    ASSERT_TRUE(srv.write(bad[i]));
+    ASSERT_TRUE(wait_until([&] { return rec.close_count() == 2 + i; }, 5s)) << i;
+    EXPECT_EQ(client->connects(), 1 + i);
+    EXPECT_EQ(rec.count, 1 + i);  // the good message before it was delivered
+    srv.drop();
+  }
+  EXPECT_FALSE(rec.saw(std::string(1001, 'x')));
+  {
+    std::lock_guard lock(rec.mu);
+    EXPECT_EQ(rec.closes[2], boost::beast::websocket::error::message_too_big) << rec.closes[2].message();
+    EXPECT_EQ(rec.closes[3], boost::beast::websocket::error::closed) << rec.closes[3].message();
+  }
+  ASSERT_TRUE(srv.accept());
+  ASSERT_TRUE(wait_until([&] { return client->connected(); }, 5s));
+  stop_client(client);
 }
 
 // A TLS server with a fresh self-signed certificate: handshakes until destroyed.

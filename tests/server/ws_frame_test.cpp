@@ -1,7 +1,8 @@
-// The server's WebSocket framing without sockets: frame headers, control frames, the accept key,
-// and the client frame reader (masking, fragmentation, control frames between fragments, limits,
+// WebSocket framing without sockets (net/ws_frame.hpp): frame headers, control frames, the accept key,
+// masked client frames, the server-side reader of client frames and the client-side reader of server
+// frames; the client frame reader (masking, fragmentation, control frames between fragments, limits,
 // protocol errors), fed whole and byte by byte.
-#include "server/ws_frame.hpp"
+#include "net/ws_frame.hpp"
 
 #include <cstdint>
 #include <string>
@@ -9,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-namespace ws = mdfan::server_detail::ws;
+namespace ws = mdfan::ws;
 using kind = ws::frame_reader::kind;
 
 namespace {
@@ -257,4 +258,64 @@ TEST(ws_frame, a_large_message_does_not_pin_memory) {
   const auto next = run(r, client_frame(0x81, "small"));
   ASSERT_EQ(next.size(), 1U);
   EXPECT_LT(r.buffered_capacity(), 1024U);
+}
+
+// The client side: frames a client writes (masked, a fresh key each) read back through a server-side
+// reader; a client-side reader takes the server's unmasked frames and refuses masked ones.
+TEST(ws_frame, client_frames_are_masked_and_read_back_exactly) {
+  const std::string big(70000, 'x');
+  std::string bytes;
+  ws::append_client_frame(bytes, ws::opcode::text, R"({"op":"subscribe"})", 0xdeadbeef);
+  ws::append_client_frame(bytes, ws::opcode::ping, "p", 0x01020304);
+  ws::append_client_frame(bytes, ws::opcode::text, big, 0xa5a5a5a5);
+  ws::append_client_frame(bytes, ws::opcode::text, "", 0x11111111);
+  ws::append_client_close(bytes, 1000, "bye", 0x0badf00d);
+  // The payload is not on the wire in clear.
+  EXPECT_EQ(bytes.find(R"("op":"subscribe")"), std::string::npos);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[1]), 0x80U | 18U);  // MASK bit, 18-byte payload
+  for (std::size_t chunk : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
+    ws::frame_reader r(0);
+    const auto got = run(r, bytes, chunk);
+    ASSERT_EQ(got.size(), 5u) << chunk;
+    EXPECT_EQ(got[0].payload, R"({"op":"subscribe"})");
+    EXPECT_EQ(got[1].what, kind::ping);
+    EXPECT_EQ(got[1].payload, "p");
+    EXPECT_EQ(got[2].payload, big);
+    EXPECT_EQ(got[3].what, kind::message);
+    EXPECT_EQ(got[3].payload, "");
+    EXPECT_EQ(got[4].what, kind::close);
+    EXPECT_EQ(got[4].code, 1000);
+    EXPECT_EQ(got[4].reason, "bye");
+  }
+}
+
+TEST(ws_frame, client_side_reader_takes_unmasked_server_frames_and_refuses_masked_ones) {
+  std::string bytes;
+  std::uint8_t h[ws::max_header_bytes];
+  const std::string msg = R"({"stream":"btcusdt@trade"})";
+  bytes.append(reinterpret_cast<const char*>(h), ws::write_header(h, ws::opcode::text, msg.size()));
+  bytes += msg;
+  ws::append_control(bytes, ws::opcode::ping, "hb");
+  bytes += client_frame(0x01, "part1", false);                           // unfinished text fragment
+  bytes += client_frame(0x80, "+part2", false);                          // final continuation
+  for (std::size_t chunk : {std::size_t{0}, std::size_t{1}, std::size_t{5}}) {
+    ws::frame_reader r(0, 64, ws::sender::server);
+    const auto got = run(r, bytes, chunk);
+    ASSERT_EQ(got.size(), 3u) << chunk;
+    EXPECT_EQ(got[0].payload, msg);
+    EXPECT_EQ(got[1].what, kind::ping);
+    EXPECT_EQ(got[1].payload, "hb");
+    EXPECT_EQ(got[2].payload, "part1+part2");
+  }
+  ws::frame_reader r(0, 0, ws::sender::server);
+  const auto got = run(r, client_frame(0x81, "masked"));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].what, kind::error);
+  EXPECT_EQ(got[0].code, ws::close_protocol_error);
+  EXPECT_EQ(got[0].reason, "masked frame");
+  // And the server-side reader still refuses unmasked frames.
+  ws::frame_reader s(0);
+  const auto refused = run(s, client_frame(0x81, "plain", false));
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].reason, "unmasked frame");
 }

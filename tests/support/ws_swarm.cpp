@@ -1,5 +1,7 @@
 #include "support/ws_swarm.hpp"
 
+#include "net/ws_frame.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -24,21 +26,9 @@ std::int64_t wall_now_ns() {
 }
 
 // A client frame: FIN, the opcode, masked with a zero key (valid, and the payload stays as is).
-std::string client_frame(std::uint8_t opcode, std::string_view payload) {
+std::string client_frame(ws::opcode op, std::string_view payload) {
   std::string f;
-  f.push_back(static_cast<char>(0x80 | opcode));
-  if (payload.size() < 126) {
-    f.push_back(static_cast<char>(0x80 | payload.size()));
-  } else if (payload.size() < 65536) {
-    f.push_back(static_cast<char>(0x80 | 126));
-    f.push_back(static_cast<char>(payload.size() >> 8));
-    f.push_back(static_cast<char>(payload.size() & 0xff));
-  } else {
-    f.push_back(static_cast<char>(0x80 | 127));
-    for (int i = 7; i >= 0; --i) f.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xff));
-  }
-  f.append(4, '\0');
-  f.append(payload);
+  ws::append_client_frame(f, op, payload, 0);
   return f;
 }
 
@@ -110,7 +100,7 @@ long ws_swarm::add(std::uint16_t port, std::string_view first_message, bool read
     return fail("handshake refused: " + c.in.substr(0, c.in.find('\r')), fd);
   }
   c.in.erase(0, end + 4);  // anything after the response is already WebSocket frames
-  if (!write_all(fd, client_frame(0x1, first_message))) return fail("send first message", fd);
+  if (!write_all(fd, client_frame(ws::opcode::text, first_message))) return fail("send first message", fd);
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   c.fd = fd;
   conns_.push_back(std::move(c));
@@ -178,7 +168,7 @@ void ws_swarm::on_readable(std::size_t i, const message_fn& fn) {
       case 0x1:
       case 0x2: fn(i, payload, now); break;
       case 0x8: end(i); return;
-      case 0x9: write_all(c.fd, client_frame(0xA, payload)); break;  // pong: tiny, fits the socket buffer
+      case 0x9: write_all(c.fd, client_frame(ws::opcode::pong, payload)); break;  // pong: tiny, fits the socket buffer
       default: break;
     }
   }

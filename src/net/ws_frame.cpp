@@ -1,11 +1,11 @@
-#include "server/ws_frame.hpp"
+#include "net/ws_frame.hpp"
 
 #include <algorithm>
 #include <cstring>
 
 #include <openssl/evp.h>
 
-namespace mdfan::server_detail::ws {
+namespace mdfan::ws {
 
 std::size_t write_header(std::uint8_t* out, opcode op, std::uint64_t payload_size) noexcept {
   out[0] = static_cast<std::uint8_t>(0x80U | static_cast<std::uint8_t>(op));
@@ -42,6 +42,31 @@ void append_close(std::string& out, std::uint16_t code, std::string_view reason)
   append_control(out, opcode::close, payload);
 }
 
+void append_client_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t mask_key) {
+  if ((static_cast<std::uint8_t>(op) & 0x08U) != 0) payload = payload.substr(0, max_control_payload);
+  std::uint8_t h[max_header_bytes];
+  const auto n = write_header(h, op, payload.size());
+  h[1] |= 0x80U;  // MASK
+  const std::uint8_t key[4] = {static_cast<std::uint8_t>(mask_key >> 24), static_cast<std::uint8_t>(mask_key >> 16),
+                               static_cast<std::uint8_t>(mask_key >> 8), static_cast<std::uint8_t>(mask_key)};
+  out.append(reinterpret_cast<const char*>(h), n);
+  out.append(reinterpret_cast<const char*>(key), 4);
+  const auto at = out.size();
+  out.append(payload);
+  char* p = out.data() + at;
+  for (std::size_t i = 0; i < payload.size(); ++i) p[i] = static_cast<char>(p[i] ^ static_cast<char>(key[i & 3U]));
+}
+
+void append_client_close(std::string& out, std::uint16_t code, std::string_view reason, std::uint32_t mask_key) {
+  reason = reason.substr(0, max_control_payload - 2);
+  std::string payload;
+  payload.reserve(2 + reason.size());
+  payload.push_back(static_cast<char>(code >> 8));
+  payload.push_back(static_cast<char>(code & 0xffU));
+  payload.append(reason);
+  append_client_frame(out, opcode::close, payload, mask_key);
+}
+
 std::string accept_key(std::string_view client_key) {
   static constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   std::string input;
@@ -63,8 +88,8 @@ bool valid_close_code(std::uint16_t c) noexcept {
 
 }  // namespace
 
-frame_reader::frame_reader(std::size_t max_message, std::size_t padding)
-    : max_message_(max_message), padding_(padding) {}
+frame_reader::frame_reader(std::size_t max_message, std::size_t padding, sender from)
+    : max_message_(max_message), padding_(padding), masked_(from == sender::client) {}
 
 frame_reader::event frame_reader::fail(std::uint16_t code, std::string_view reason) noexcept {
   done_ = true;
@@ -91,7 +116,7 @@ frame_reader::event frame_reader::parse_header(std::size_t& header_size_out) {
     case 0xA: break;
     default: return fail(close_protocol_error, "bad opcode");
   }
-  if ((b1 & 0x80U) == 0) return fail(close_protocol_error, "unmasked frame");
+  if (((b1 & 0x80U) != 0) != masked_) return fail(close_protocol_error, masked_ ? "unmasked frame" : "masked frame");
   const std::uint8_t len7 = b1 & 0x7fU;
   const bool fin = (b0 & 0x80U) != 0;
   if (control) {
@@ -104,7 +129,7 @@ frame_reader::event frame_reader::parse_header(std::size_t& header_size_out) {
   }
   fin_ = fin;
   op_ = static_cast<opcode>(op);
-  header_size_out = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + 4;
+  header_size_out = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + (masked_ ? 4 : 0);
   return {};
 }
 
@@ -115,7 +140,10 @@ frame_reader::event frame_reader::complete_frame() {
       e.what = kind::ping;
       e.payload = std::string_view(ctrl_.data(), ctrl_size_);
       return e;
-    case opcode::pong: e.what = kind::pong; return e;
+    case opcode::pong:
+      e.what = kind::pong;
+      e.payload = std::string_view(ctrl_.data(), ctrl_size_);
+      return e;
     case opcode::close: {
       if (ctrl_size_ == 1) return fail(close_protocol_error, "bad close frame");
       e.what = kind::close;
@@ -185,7 +213,7 @@ frame_reader::event frame_reader::feed(const char* data, std::size_t size, std::
         if ((len >> 63) != 0) return fail(close_protocol_error, "bad frame length");
         if (len < 65536) return fail(close_protocol_error, "non-minimal frame length");
       }
-      std::memcpy(mask_.data(), hdr_.data() + pos, 4);
+      if (masked_) std::memcpy(mask_.data(), hdr_.data() + pos, 4);
       hdr_have_ = 0;
       mask_pos_ = 0;
       remaining_ = len;
@@ -212,8 +240,12 @@ frame_reader::event frame_reader::feed(const char* data, std::size_t size, std::
       dst = msg_.data() + old;
     }
     const char* src = data + consumed;
-    for (std::size_t i = 0; i < n; ++i)
-      dst[i] = static_cast<char>(src[i] ^ static_cast<char>(mask_[(mask_pos_ + i) & 3U]));
+    if (masked_) {
+      for (std::size_t i = 0; i < n; ++i)
+        dst[i] = static_cast<char>(src[i] ^ static_cast<char>(mask_[(mask_pos_ + i) & 3U]));
+    } else {
+      std::memcpy(dst, src, n);
+    }
     mask_pos_ += n;
     consumed += n;
     remaining_ -= n;
@@ -224,4 +256,4 @@ frame_reader::event frame_reader::feed(const char* data, std::size_t size, std::
   }
 }
 
-}  // namespace mdfan::server_detail::ws
+}  // namespace mdfan::ws
