@@ -44,6 +44,7 @@ json::object options_json(const bench_options& o, const std::string& scenario) {
   j["nchan_connections"] = o.nchan_connections;
   j["executors"] = o.executors;
   j["executor_threads"] = o.executor_threads;
+  j["host_threads"] = o.host_threads;
   j["channels"] = o.channels;
   j["symbols"] = o.symbols;
   j["parse_min_time"] = o.parse_min_time;
@@ -125,6 +126,9 @@ int main(int argc, char** argv) {
   app.add_option("--executors", o.executors, "e2e: executors")->default_val(o.executors)->check(CLI::Range(1, 16));
   app.add_option("--executor-threads", o.executor_threads, "e2e: --threads of each executor")
       ->default_val(o.executor_threads)
+      ->check(CLI::Range(0, 64));
+  app.add_option("--host-threads", o.host_threads, "e2e: --threads of the host (0: one per core)")
+      ->default_val(o.host_threads)
       ->check(CLI::Range(0, 64));
   app.add_option("--channels", o.channels, "e2e: event types the host subscribes (and clients follow)")
       ->default_val(o.channels);

@@ -1,13 +1,16 @@
 #pragma once
 // Child processes of the benchmark: each in its own process group, recorded (argv) for the report,
 // and killed and reaped on every way out (normal exit, error, Ctrl-C). Plus /proc readers for the CPU
-// time and resident memory of a process, and loopback port helpers.
+// time and resident memory of a process, and the loopback port helpers (support/loopback.hpp) bound to
+// the tool's Ctrl-C flag.
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include <sys/types.h>
+
+#include "support/loopback.hpp"
 
 namespace mdfan::bench {
 
@@ -92,9 +95,11 @@ struct run_result {
 run_result run_command(std::vector<std::string> argv, std::chrono::milliseconds timeout, child::options opts = {});
 
 // A port on 127.0.0.1 that was free a moment ago.
-std::uint16_t free_port();
+using loopback::free_port;
 // True when 127.0.0.1:port accepts a TCP connection within `timeout` (false early on interrupted()).
-bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
+inline bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
+  return loopback::wait_for_port(port, timeout, interrupted);
+}
 
 // CPU time (user + system) of a process, in seconds, from /proc/PID/stat; negative when unreadable.
 double process_cpu_seconds(pid_t pid);

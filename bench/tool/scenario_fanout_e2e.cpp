@@ -1,6 +1,7 @@
 // Scenarios `fanout` (Redis -> one executor -> N WebSocket clients; mdfan, seed-node, Nchan) and `e2e`
 // (simulator -> host -> Redis -> executors -> clients, latency per hop).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -350,6 +351,11 @@ struct redis_tap {
   bool sampling = false;
   std::uint64_t messages = 0;
   std::vector<std::int64_t> recv_to_publish, publish_to_redis;
+  // The loopback floor: the tool's own PUBLISHes (wall clock in the payload) on floor_channel, as this
+  // subscriber receives them — one trip through Redis with two process wake-ups, like the
+  // publish -> Redis hop, under the same load.
+  static constexpr std::string_view floor_channel = "mdfan-bench:floor";
+  std::vector<std::int64_t> floor;
   // Two generations, swapped every 2 s, bound the memory of arrival times.
   std::unordered_map<std::size_t, std::int64_t> arrivals, older;
   std::int64_t rotated_at = 0;
@@ -375,6 +381,11 @@ struct redis_tap {
     resp_value v;
     while (conn.next_reply(&v)) {
       if (v.type != '*' || v.elems.size() < 3 || v.elems[0].str != "message") continue;
+      if (v.elems[1].str == floor_channel) {
+        const auto sent = number(v.elems[2].str, "");
+        if (sampling && sent > 0) floor.push_back(now - sent);
+        continue;
+      }
       ++messages;
       const std::string_view payload = v.elems[2].str;
       const auto data_at = payload.find(R"("data":)");
@@ -442,7 +453,7 @@ scenario_output run_e2e(const bench_options& o) {
   }
   child host = start_mdfan(
       o, "e2e-host",
-      {"--role", "host", "--exchange", "binance", "--exchange-ws-url", fmt::format("ws://127.0.0.1:{}", sim_port),
+      {"--role", "host", "--threads", std::to_string(o.host_threads), "--exchange", "binance", "--exchange-ws-url", fmt::format("ws://127.0.0.1:{}", sim_port),
        "--exchange-rest-url", fmt::format("http://127.0.0.1:{}", sim_port), "--symbols", o.symbols, "--channels",
        o.channels, "--redis-url", redis.url(), "--listen", fmt::format("127.0.0.1:{}", host_port), "--log-level",
        "warn"});
@@ -464,7 +475,7 @@ scenario_output run_e2e(const bench_options& o) {
   if (!tap.conn.connect(redis.port(), std::chrono::seconds(5), &why)) throw std::runtime_error(why);
   {
     std::string req;
-    std::vector<std::string_view> args{"SUBSCRIBE"};
+    std::vector<std::string_view> args{"SUBSCRIBE", redis_tap::floor_channel};
     for (const auto& c : redis_channels) args.push_back(c);
     append_command(req, args);
     tap.conn.send_raw(req);
@@ -508,6 +519,18 @@ scenario_output run_e2e(const bench_options& o) {
   const auto t0 = mono_now_ns();
   swarm.set_sampling(true);
   tap.sampling = true;
+  // The floor probe: one PUBLISH per millisecond from its own connection while the window runs.
+  std::atomic<bool> probing{true};
+  redis_client probe;
+  if (!probe.connect(redis.port(), std::chrono::seconds(5), &why)) throw std::runtime_error(why);
+  std::thread prober([&] {
+    resp_value reply;
+    for (int i = 0; i < 600'000 && probing.load(); ++i) {
+      const auto ts = std::to_string(wall_now_ns());
+      if (!probe.command({"PUBLISH", redis_tap::floor_channel, ts}, reply, std::chrono::seconds(2))) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
   {
     progress_bar bar("e2e: measuring", o.seconds);
     swarm.run_for(std::chrono::milliseconds(static_cast<long>(o.seconds * 1000)), [&] {
@@ -521,6 +544,8 @@ scenario_output run_e2e(const bench_options& o) {
   const double window = static_cast<double>(mono_now_ns() - t0) / 1e9;
   swarm.set_sampling(false);
   tap.sampling = false;
+  probing = false;
+  prober.join();
   if (interrupted()) {
     j["mdfan"] = json::object{{"status", "failed"}, {"reason", "interrupted"}};
     out.ok = false;
@@ -554,6 +579,16 @@ scenario_output run_e2e(const bench_options& o) {
   hop("publish_to_redis", "publish -> Redis delivery (tap)", tap.publish_to_redis);
   hop("redis_to_client", "Redis delivery -> client (executor)", redis_to_client);
   hop("total_recv_to_client", "total: exchange receive -> client", total);
+  hop("floor_redis_pubsub", "floor: tool PUBLISH -> tool subscriber", tap.floor);
+  // The path from exchange receive to client crosses Redis once and wakes three processes (Redis, an
+  // executor, a client) where the floor wakes two: the ratio says how far above that floor mdfan is.
+  const auto p50_of = [&](const char* key) {
+    const auto* o = lat[key].if_object();
+    const auto* v = o ? o->if_contains("p50_us") : nullptr;
+    return v && v->is_number() ? v->to_number<double>() : 0.0;
+  };
+  if (p50_of("floor_redis_pubsub") > 0)
+    m["ratio_vs_redis_floor"] = round2(p50_of("total_recv_to_client") / p50_of("floor_redis_pubsub"));
   m["latency"] = std::move(lat);
   m["cpu_cores"] = std::move(cpu);
   j["mdfan"] = std::move(m);
@@ -562,6 +597,9 @@ scenario_output run_e2e(const bench_options& o) {
   t.notes.push_back(
       "the Redis-delivery time is taken by a RESP subscriber in the tool, a second subscriber beside "
       "the executor(s); client hops are matched to it by the event's JSON");
+  t.notes.push_back(
+      "floor: the tool's own PUBLISH (1/ms, own connection) to its subscriber through the same Redis during "
+      "the window: one Redis trip with two process wake-ups, the least any hop through Redis can take here");
   out.tables.push_back(std::move(t));
   for (auto& e : executors) e.stop();
   host.stop();

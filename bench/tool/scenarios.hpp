@@ -47,6 +47,7 @@ struct bench_options {
   std::string channels = "trade";
   std::string symbols = "BTC-USDT,ETH-USDT";
   int executor_threads = 1;
+  int host_threads = 1;  // e2e: --threads of the host (one feed, one manager, one bridge: one thread avoids hand-offs)
 };
 
 // One scenario's outcome: its part of the JSON record and its tables.

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/ws_frame.hpp"
 #include "tool/process.hpp"
 
 namespace mdfan::bench {
@@ -291,27 +292,13 @@ void ws_swarm::mark_ready(conn& c) {
 }
 
 void ws_swarm::send_frame(conn& c, std::uint8_t opcode, std::string_view payload) {
-  std::string f;
-  f.reserve(payload.size() + 14);
-  f.push_back(static_cast<char>(0x80 | opcode));
-  if (payload.size() < 126) {
-    f.push_back(static_cast<char>(0x80 | payload.size()));
-  } else if (payload.size() < 65536) {
-    f.push_back(static_cast<char>(0x80 | 126));
-    f.push_back(static_cast<char>(payload.size() >> 8));
-    f.push_back(static_cast<char>(payload.size() & 0xff));
-  } else {
-    f.push_back(static_cast<char>(0x80 | 127));
-    for (int b = 7; b >= 0; --b) f.push_back(static_cast<char>((payload.size() >> (8 * b)) & 0xff));
-  }
-  // A real masking key (xorshift): client frames must be masked (RFC 6455 5.3).
+  // A real masking key (xorshift) per frame: client frames must be masked (RFC 6455 5.3).
   mask_state_ ^= mask_state_ << 13;
   mask_state_ ^= mask_state_ >> 17;
   mask_state_ ^= mask_state_ << 5;
-  unsigned char key[4];
-  std::memcpy(key, &mask_state_, 4);
-  f.append(reinterpret_cast<const char*>(key), 4);
-  for (std::size_t k = 0; k < payload.size(); ++k) f.push_back(static_cast<char>(payload[k] ^ key[k & 3]));
+  std::string f;
+  f.reserve(payload.size() + 14);
+  ws::append_client_frame(f, static_cast<ws::opcode>(opcode), payload, mask_state_);
   write_all(c.fd, f);
 }
 

@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "support/loopback.hpp"
+
 namespace mdfan::test {
 
-// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
-std::uint16_t free_port();
-
-// True when something accepts TCP connections on 127.0.0.1:port within `timeout`.
-bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout);
+// free_port() and wait_for_port(port, timeout): see support/loopback.hpp.
+using loopback::free_port;
+using loopback::wait_for_port;
 
 // A child process; stdout and stderr go to `log_file` (or are inherited when empty).
 // The destructor kills it (SIGKILL) if it is still running.
