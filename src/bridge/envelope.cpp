@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "core/codec.hpp"
+#include "core/codec_ondemand.hpp"
 
 namespace mdfan {
 
@@ -41,7 +42,8 @@ bool fail(std::string* error, const char* why) {
 }
 }  // namespace
 
-bool envelope_parser::parse(std::string_view payload, envelope& out, std::string* error) {
+bool envelope_parser::parse(std::string_view payload, envelope& out, std::string* error, event* ev,
+                            std::string_view own_src) {
   namespace od = simdjson::ondemand;
   auto& padded = impl_->padded;
   padded.assign(payload);
@@ -70,6 +72,7 @@ bool envelope_parser::parse(std::string_view payload, envelope& out, std::string
       have_type = true;
     } else if (key == "src") {
       if (v.get_string().get(out.src) != simdjson::SUCCESS) return fail(error, "'src' is not a string");
+      if (!own_src.empty() && out.src == own_src) return true;
       have_src = true;
     } else if (key == "seq") {
       if (v.get_uint64().get(out.seq) != simdjson::SUCCESS) return fail(error, "'seq' is not an unsigned integer");
@@ -78,9 +81,25 @@ bool envelope_parser::parse(std::string_view payload, envelope& out, std::string
       if (v.get_int64().get(out.ts_ns) != simdjson::SUCCESS) return fail(error, "'ts' is not an integer");
       have_ts = true;
     } else if (key == "data") {
+      const std::string_view first_token = v.raw_json_token();
       od::object data;
       if (v.get_object().get(data) != simdjson::SUCCESS) return fail(error, "'data' is not an object");
-      if (data.raw_json().get(out.data) != simdjson::SUCCESS) return fail(error, "'data' is malformed");
+      if (!ev) {
+        if (data.raw_json().get(out.data) != simdjson::SUCCESS) return fail(error, "'data' is malformed");
+      } else {
+        std::string why;
+        if (!decode_json_object(data, *ev, error ? &why : nullptr)) {
+          if (error) *error = "data: " + why;
+          return false;
+        }
+        // The event's bytes: from its '{' to the '}' before the token the decoder stopped at.
+        const char* after = nullptr;
+        if (doc.current_location().get(after) != simdjson::SUCCESS) return fail(error, "'data' is malformed");
+        const char* begin = first_token.data();
+        while (after > begin && after[-1] != '}') --after;
+        if (after == begin) return fail(error, "'data' is malformed");
+        out.data = std::string_view(begin, static_cast<std::size_t>(after - begin));
+      }
       have_data = true;
     }
     // Unknown fields are skipped: later versions may add some.

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "mdfan/event.hpp"
+
 namespace mdfan {
 
 inline constexpr int envelope_version = 1;
@@ -34,7 +36,12 @@ class envelope_parser {
   envelope_parser& operator=(const envelope_parser&) = delete;
 
   // False, with a reason in `error` when given, for anything but a version-1 envelope with every field.
-  bool parse(std::string_view payload, envelope& out, std::string* error = nullptr);
+  // With `ev`, the event in "data" is decoded in the same pass (one parse for both); a malformed event
+  // then fails the parse with a reason starting "data: ". With `own_src`, an envelope whose "src" (read
+  // before "data" in our encoding) equals it is returned at once (true, out.src set, nothing else
+  // read): an instance's own events coming back are dropped without decoding them.
+  bool parse(std::string_view payload, envelope& out, std::string* error = nullptr, event* ev = nullptr,
+             std::string_view own_src = {});
 
  private:
   struct impl;

@@ -1,4 +1,5 @@
 #include "core/codec.hpp"
+#include "core/codec_ondemand.hpp"
 
 #include <fmt/format.h>
 
@@ -330,6 +331,10 @@ bool decode_json(std::string_view json, event& out, std::string* error) {
     return fail(error, "not JSON");
   object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) return fail(error, "not a JSON object");
+  return decode_json_object(obj, out, error);
+}
+
+bool decode_json_object(object obj, event& out, std::string* error) {
   // "type" is always the first field in our encoding; find it without assuming order.
   std::string_view type_text;
   if (obj.find_field_unordered("type").get_string().get(type_text) != simdjson::SUCCESS)

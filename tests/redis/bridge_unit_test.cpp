@@ -92,6 +92,50 @@ TEST(bridge_envelope, rejects_malformed_envelopes_with_reason) {
   }
 }
 
+// One pass for the envelope and its event: the same event and the same data bytes as parsing the
+// envelope and then decoding its data, in any field order and with spaces around the data.
+TEST(bridge_envelope, decodes_the_event_in_the_same_pass) {
+  book_update b;
+  b.exchange = exchange_id::okx;
+  b.instrument = "BTC-USDT";
+  b.symbol = "BTC-USDT";
+  b.snapshot = true;
+  b.sequence = 9;
+  b.bids = {{decimal::from("1.50"), decimal::from("2")}};
+  b.asks = {{decimal::from("1.60"), decimal::from("0.001")}};
+  const std::string trade_json = encode_json(event(sample_trade()));
+  const std::string book_json = encode_json(event(b));
+  std::string ours;
+  encode_envelope(ours, "trade", "me", 1, 2, trade_json);
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {ours, trade_json},
+      {R"({"data": )" + book_json + R"( ,"v":1,"type":"book","src":"s","seq":3,"ts":4})", book_json},
+      {R"({"v":1,"type":"book","src":"s","seq":3,"ts":4,"data":)" + book_json + "\n}", book_json}};
+  for (const auto& [payload, data] : cases) {
+    envelope_parser parser;
+    envelope env;
+    event ev;
+    std::string err;
+    ASSERT_TRUE(parser.parse(payload, env, &err, &ev)) << err << " " << payload;
+    EXPECT_EQ(env.data, data) << payload;
+    EXPECT_EQ(encode_json(ev), data) << payload;
+  }
+  // Our own envelope stops at "src": nothing decoded, no data.
+  envelope_parser parser;
+  envelope env;
+  event ev = ticker{};
+  ASSERT_TRUE(parser.parse(ours, env, nullptr, &ev, "me"));
+  EXPECT_EQ(env.src, "me");
+  EXPECT_TRUE(env.data.empty());
+  EXPECT_TRUE(std::holds_alternative<ticker>(ev));
+  // A malformed event fails the parse with a reason naming the data.
+  std::string bad;
+  encode_envelope(bad, "trade", "s", 1, 2, R"({"type":"trade","instrument":"X","price":"1e5"})");
+  std::string err;
+  EXPECT_FALSE(parser.parse(bad, env, &err, &ev));
+  EXPECT_EQ(err.rfind("data: ", 0), 0u) << err;
+}
+
 TEST(bridge_interest, concrete_patterns_map_to_one_channel_refcounted) {
   interest_table t("md:");
   auto c = t.add(pat("trade:binance:BTC-USDT"));
