@@ -32,14 +32,23 @@ void append_control(std::string& out, opcode op, std::string_view payload) {
   out.append(payload);
 }
 
-void append_close(std::string& out, std::uint16_t code, std::string_view reason) {
+namespace {
+
+// A close frame's payload: the code (network order), then the reason cut to fit 125 bytes.
+std::string close_payload(std::uint16_t code, std::string_view reason) {
   reason = reason.substr(0, max_control_payload - 2);
   std::string payload;
   payload.reserve(2 + reason.size());
   payload.push_back(static_cast<char>(code >> 8));
   payload.push_back(static_cast<char>(code & 0xffU));
   payload.append(reason);
-  append_control(out, opcode::close, payload);
+  return payload;
+}
+
+}  // namespace
+
+void append_close(std::string& out, std::uint16_t code, std::string_view reason) {
+  append_control(out, opcode::close, close_payload(code, reason));
 }
 
 void append_client_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t mask_key) {
@@ -58,13 +67,7 @@ void append_client_frame(std::string& out, opcode op, std::string_view payload, 
 }
 
 void append_client_close(std::string& out, std::uint16_t code, std::string_view reason, std::uint32_t mask_key) {
-  reason = reason.substr(0, max_control_payload - 2);
-  std::string payload;
-  payload.reserve(2 + reason.size());
-  payload.push_back(static_cast<char>(code >> 8));
-  payload.push_back(static_cast<char>(code & 0xffU));
-  payload.append(reason);
-  append_client_frame(out, opcode::close, payload, mask_key);
+  append_client_frame(out, opcode::close, close_payload(code, reason), mask_key);
 }
 
 std::string accept_key(std::string_view client_key) {
