@@ -78,6 +78,7 @@ TEST(AppConfig, DefaultsWithoutAnySource) {
   EXPECT_EQ(cfg.exchange.candle_interval, "1m");
   EXPECT_EQ(cfg.exchange.market, "spot");
   EXPECT_EQ(cfg.bridge.max_pending, 100000U);
+  EXPECT_EQ(cfg.bridge.max_backlog, 20000U);
   EXPECT_EQ(cfg.server.max_frame_bytes, 65536U);
   EXPECT_EQ(cfg.server.max_subscriptions, 1024U);
   EXPECT_EQ(cfg.server.max_client_rate, 50.0);
@@ -122,6 +123,7 @@ const std::map<std::string, samples>& sample_values() {
       {"exchange.rest_url", {R"("http://127.0.0.1:1")", "http://127.0.0.1:2", "https://example.com"}},
       {"exchange.channels", {R"(["trade"])", "book,candle", "ticker"}},
       {"bridge.max_pending", {"1", "2", "3"}},
+      {"bridge.max_backlog", {"0", "500", "70000"}},
       {"book.snapshot_depth", {"0", "5", "10"}},
   };
   return table;
