@@ -68,6 +68,9 @@ struct server_config {
   // Once we start closing a client (slow consumer, shutdown, abuse), the socket is dropped if the
   // close has not completed within this (0: 5000 ms).
   std::chrono::milliseconds close_timeout{5000};
+  // The same when the server is stopping: the close frame is sent, the client's answer is only
+  // courtesy, and an instance being restarted should not wait on unresponsive clients (0: close_timeout).
+  std::chrono::milliseconds shutdown_close_timeout{1000};
 };
 
 // What the application reports on GET /health.

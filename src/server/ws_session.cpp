@@ -168,7 +168,7 @@ void ws_session::on_handshake(error_code ec, const std::string& leftover) {
   }
   if (closing_) {  // shutdown arrived during the handshake
     closing_ = false;
-    do_close(ws::close_going_away, "server shutting down");
+    do_close(ws::close_going_away, "server shutting down", state_->cfg.shutdown_close_timeout);
   }
   if (!leftover.empty() && !consume(leftover.data(), leftover.size())) return;
   flush();
@@ -183,7 +183,7 @@ void ws_session::shutdown() {
       self->closing_flag_.store(true, std::memory_order_relaxed);
       return;
     }
-    self->do_close(ws::close_going_away, "server shutting down");
+    self->do_close(ws::close_going_away, "server shutting down", self->state_->cfg.shutdown_close_timeout);
   });
 }
 
@@ -583,7 +583,7 @@ void ws_session::handle_request(server_protocol::client_request& req) {
 
 // ---- closing ---------------------------------------------------------------------------------------
 
-void ws_session::do_close(std::uint16_t code, std::string_view reason) {
+void ws_session::do_close(std::uint16_t code, std::string_view reason, std::chrono::milliseconds wait) {
   if (closing_ || ended_) return;
   closing_ = true;
   closing_flag_.store(true, std::memory_order_relaxed);
@@ -591,7 +591,8 @@ void ws_session::do_close(std::uint16_t code, std::string_view reason) {
   report_depth();
   ws::append_close(control_, code, reason);
   // A client that does not read cannot take our close frame either: bound the wait.
-  arm_timer(state_->cfg.close_timeout.count() > 0 ? state_->cfg.close_timeout : std::chrono::milliseconds(5000));
+  if (wait.count() <= 0) wait = state_->cfg.close_timeout;
+  arm_timer(wait.count() > 0 ? wait : std::chrono::milliseconds(5000));
   flush();
 }
 

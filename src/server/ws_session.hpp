@@ -82,7 +82,9 @@ class ws_session final : public event_sink, public session_base, public std::ena
   void flush();
   void wait_writable();
   void after_close_written();
-  void do_close(std::uint16_t code, std::string_view reason);
+  // Queues our close frame; the socket is dropped if the close has not completed within `wait`
+  // (0: server_config::close_timeout).
+  void do_close(std::uint16_t code, std::string_view reason, std::chrono::milliseconds wait = {});
   void release_idle_memory();
   void arm_timer(std::chrono::milliseconds after);
   void on_timer(error_code ec);

@@ -793,6 +793,28 @@ TEST_F(server_fixture, stop_closes_clients_with_a_reason) {
   EXPECT_FALSE(late.connect(port, "/ws", 2s));
 }
 
+// On stop, a client that never answers our close frame is dropped after shutdown_close_timeout, not
+// after the (longer) close_timeout used for closes while the server runs.
+TEST_F(server_fixture, stop_does_not_wait_close_timeout_for_a_client_that_never_answers) {
+  auto cfg = test_config();
+  cfg.close_timeout = 20s;
+  cfg.shutdown_close_timeout = 300ms;
+  start(cfg);
+  raw_ws mute;  // reads our close frame but never answers it
+  ASSERT_TRUE(mute.connect(port));
+  ASSERT_EQ(metric_at_least("mdfan_server_clients", 1), 1);
+  auto p = std::make_shared<std::promise<void>>();
+  auto f = p->get_future();
+  srv->stop([p] { p->set_value(); });
+  const auto close = mute.next(5s);
+  EXPECT_EQ(close.opcode, 0x8);
+  EXPECT_EQ(close_code_of(close.payload), 1001);
+  // Done well inside close_timeout (20 s): the unanswered close was given up after 300 ms.
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  EXPECT_TRUE(mute.eof(5s));
+  srv.reset();
+}
+
 TEST_F(server_fixture, start_fails_clearly_when_the_port_is_taken) {
   start();
   auto cfg = test_config();
