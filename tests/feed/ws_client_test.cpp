@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <simdjson.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -15,7 +17,10 @@
 #include <mutex>
 #include <set>
 
+#include <sys/socket.h>
+
 #include "adapters/sim/binance_sim.hpp"
+#include "feed/tls.hpp"
 #include "feed_test_util.hpp"
 #include "net/ws_frame.hpp"
 #include <boost/beast/websocket/error.hpp>
@@ -537,6 +542,103 @@ TEST(ws_client, tls_peer_verification_is_on) {
            });
   ASSERT_TRUE(wait_until([&] { return calls > 0; }, 5s));
   EXPECT_NE(got.message().find("certificate verify failed"), std::string::npos) << got.message();
+}
+
+// wss:// all the way: a WebSocket server behind TLS with a certificate for 127.0.0.1 that the client
+// is told to trust. The TLS handshake verifies, the upgrade and frames go through the TLS stream
+// both ways, and stop() closes with a close handshake.
+TEST(ws_client, wss_end_to_end_with_a_trusted_certificate) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 2);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("mdfan test"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
+  for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
+                                   std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
+    ASSERT_NE(ext, nullptr);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(cert, key, EVP_sha256());
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* pem_data = nullptr;
+  const long pem_size = BIO_get_mem_data(bio, &pem_data);
+  const std::string pem(pem_data, static_cast<std::size_t>(pem_size));
+  BIO_free(bio);
+  client_tls_context().add_certificate_authority(net::buffer(pem));
+
+  net::io_context sctx;
+  net::ssl::context tls(net::ssl::context::tls_server);
+  SSL_CTX_use_certificate(tls.native_handle(), cert);
+  SSL_CTX_use_PrivateKey(tls.native_handle(), key);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  tcp::acceptor acceptor(sctx, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  const auto port = acceptor.local_endpoint().port();
+
+  std::vector<std::string> server_got;  // written by the server thread, read after join()
+  std::string server_error;
+  std::thread server([&] {
+    try {
+      net::ssl::stream<tcp::socket> s(acceptor.accept(), tls);
+      s.handshake(net::ssl::stream_base::server);
+      std::string in;
+      char b[4096];
+      while (in.find("\r\n\r\n") == std::string::npos) in.append(b, s.read_some(net::buffer(b)));
+      const auto k = in.find("Sec-WebSocket-Key: ");
+      const auto key_text = in.substr(k + 19, in.find("\r\n", k) - k - 19);
+      net::write(s, net::buffer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                "Sec-WebSocket-Accept: " + ws::accept_key(key_text) + "\r\n\r\n" +
+                                server_frame(ws::opcode::text, R"({"n":0})")));
+      ws::frame_reader r(0);
+      bool closed = false;
+      while (!closed) {
+        const auto n = s.read_some(net::buffer(b));
+        std::size_t off = 0;
+        while (off < n) {
+          std::size_t used = 0;
+          const auto e = r.feed(b + off, n - off, used);
+          off += used;
+          if (e.what == ws::frame_reader::kind::message) {
+            server_got.emplace_back(e.payload);
+            net::write(s, net::buffer(server_frame(ws::opcode::text, "{\"echo\":\"" + std::string(e.payload) + "\"}")));
+          } else if (e.what == ws::frame_reader::kind::close) {
+            server_got.push_back("close " + std::to_string(e.code));
+            net::write(s, net::buffer(server_frame(ws::opcode::close, std::string("\x03\xe8", 2))));
+            closed = true;
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      server_error = e.what();
+    }
+  });
+
+  metrics_registry metrics;
+  recorder rec;
+  test::io_thread io;
+  std::shared_ptr<ws_client> client;
+  client = make_ws_client(io.executor(), client_cfg("wss://127.0.0.1:" + std::to_string(port) + "/ws"),
+                          rec.handlers(1000, [&] { client->send("hello"); }), quiet(), metrics);
+  client->start();
+  EXPECT_TRUE(wait_until([&] { return rec.count == 2; }, 5s)) << rec.close_count();
+  EXPECT_EQ(rec.snapshot(), (std::vector<std::string>{R"({"n":0})", R"({"echo":"hello"})"}));
+  EXPECT_EQ(client->connects(), 1u);
+  stop_client(client);
+  ::shutdown(acceptor.native_handle(), SHUT_RDWR);  // wakes an accept() still waiting if it never connected
+  server.join();
+  EXPECT_EQ(server_error, "");
+  EXPECT_EQ(server_got, (std::vector<std::string>{"hello", "close 1000"}));
+  EXPECT_EQ(rec.close_count(), 0u);
 }
 
 // --- http_get
