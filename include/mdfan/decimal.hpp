@@ -16,8 +16,29 @@ class decimal {
   constexpr decimal() noexcept = default;
 
   // Accepts [-]digits[.digits] (at least one digit, no exponent, no '+', at most `capacity` chars).
-  // Returns false and leaves `out` untouched otherwise.
-  static bool parse(std::string_view text, decimal& out) noexcept;
+  // Returns false and leaves `out` untouched otherwise. Inline: every parser calls it per price and
+  // size, and one pass with an unsigned digit test is all it needs.
+  static bool parse(std::string_view text, decimal& out) noexcept {
+    const std::size_t n = text.size();
+    if (n == 0 || n > capacity) return false;
+    const char* p = text.data();
+    std::size_t digits = 0;
+    bool dot = false;
+    for (std::size_t i = p[0] == '-' ? 1 : 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(p[i]);
+      if (static_cast<unsigned>(c - '0') <= 9U) {
+        ++digits;
+      } else if (c == '.' && !dot) {
+        dot = true;
+      } else {
+        return false;
+      }
+    }
+    if (digits == 0) return false;
+    std::memcpy(out.buf_, p, n);
+    out.len_ = static_cast<std::uint8_t>(n);
+    return true;
+  }
 
   // Like parse(), but for literals in code and tests: an invalid literal yields an empty decimal.
   static decimal from(std::string_view text) noexcept {

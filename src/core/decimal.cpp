@@ -2,22 +2,6 @@
 
 namespace mdfan {
 
-bool decimal::parse(std::string_view text, decimal& out) noexcept {
-  if (text.empty() || text.size() > capacity) return false;
-  std::size_t i = 0;
-  if (text[0] == '-') i = 1;
-  std::size_t int_digits = 0, frac_digits = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') { ++i; ++int_digits; }
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') { ++i; ++frac_digits; }
-  }
-  if (i != text.size() || int_digits + frac_digits == 0) return false;
-  std::memcpy(out.buf_, text.data(), text.size());
-  out.len_ = static_cast<std::uint8_t>(text.size());
-  return true;
-}
-
 bool decimal::is_zero() const noexcept {
   for (std::size_t i = 0; i < len_; ++i) {
     const char c = buf_[i];

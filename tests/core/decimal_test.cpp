@@ -5,7 +5,8 @@
 using mdfan::decimal;
 
 TEST(decimal, keeps_exact_text) {
-  for (const char* s : {"0.00001234", "43012.10", "0", "-1.5", "431.00000000", "7."}) {
+  for (const char* s : {"0.00001234", "43012.10", "0", "-1.5", "431.00000000", "7.", ".5", "-.5",
+                        "123456789012345678901234567890"}) {
     decimal d;
     ASSERT_TRUE(decimal::parse(s, d)) << s;
     EXPECT_EQ(d.str(), s);
@@ -14,7 +15,8 @@ TEST(decimal, keeps_exact_text) {
 
 TEST(decimal, rejects_non_decimals) {
   decimal d = decimal::from("1");
-  for (const char* s : {"", "-", ".", "1e5", "+1", "1.2.3", "abc", " 1", "1,5", "0123456789012345678901234567890"}) {
+  for (const char* s : {"", "-", ".", "-.", "--1", "1-", "1e5", "+1", "1.2.3", "1..2", "abc", " 1", "1 ", "1,5", "/", ":",
+        "0123456789012345678901234567890"}) {
     EXPECT_FALSE(decimal::parse(s, d)) << s;
   }
   EXPECT_EQ(d.str(), "1");  // untouched on failure
