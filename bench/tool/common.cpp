@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "support/loopback.hpp"
 #include "tool/scenarios.hpp"
 #include "tool/ws_swarm.hpp"
 
@@ -71,14 +72,8 @@ bool wait_healthy(std::uint16_t port, std::chrono::milliseconds timeout, std::st
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last = "no answer";
   while (std::chrono::steady_clock::now() < deadline && !interrupted()) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    timeval tv{1, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const int fd = loopback::connect(port, {.io_timeout = std::chrono::seconds(1)});
+    if (fd >= 0) {
       const std::string req = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
       ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
       char buf[512];
@@ -91,8 +86,8 @@ bool wait_healthy(std::uint16_t port, std::chrono::milliseconds timeout, std::st
         }
         last = std::string(head.substr(0, head.find('\r')));
       }
+      ::close(fd);
     }
-    ::close(fd);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (why) *why = "/health on port " + std::to_string(port) + ": " + last;
@@ -260,16 +255,9 @@ bool paced_publisher::start(double rate, std::string* error) {
   auto& p = *impl_;
   const int n = p.is_http ? p.connections : 1;
   for (int i = 0; i < n; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(p.port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    const int fd = loopback::connect(p.port, {.no_delay = true});
+    if (fd < 0) {
       if (error) *error = fmt::format("publisher: connect to port {}: {}", p.port, std::strerror(errno));
-      ::close(fd);
       return false;
     }
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);

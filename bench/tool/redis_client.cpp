@@ -1,5 +1,7 @@
 #include "tool/redis_client.hpp"
 
+#include "support/loopback.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -100,25 +102,9 @@ redis_client::~redis_client() { close(); }
 
 bool redis_client::connect(std::uint16_t port, std::chrono::milliseconds timeout, std::string* error) {
   close();
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  fd_ = loopback::connect(port, {.no_delay = true, .io_timeout = timeout});
   if (fd_ < 0) {
-    if (error) *error = std::string("socket: ") + std::strerror(errno);
-    return false;
-  }
-  const int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     if (error) *error = "connect to Redis on port " + std::to_string(port) + ": " + std::strerror(errno);
-    close();
     return false;
   }
   return true;

@@ -1,6 +1,7 @@
 #include "support/ws_swarm.hpp"
 
 #include "net/ws_frame.hpp"
+#include "support/loopback.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -63,26 +64,13 @@ long ws_swarm::add(std::uint16_t port, std::string_view first_message, bool read
     return -1;
   };
   errno = 0;
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fail("socket", fd);
-  if (stall_fast) {
-    const int rcvbuf = 4096;
-    const int mss = 536;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+  loopback::connect_options opts{.no_delay = true, .io_timeout = timeout};
+  if (stall_fast) {  // a small window and small segments: the server's queue fills after a few frames
+    opts.receive_buffer = 4096;
+    opts.max_segment = 536;
   }
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) return fail("connect", fd);
+  const int fd = loopback::connect(port, opts);
+  if (fd < 0) return fail("connect", fd);
   const std::string request = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
