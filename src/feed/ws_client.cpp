@@ -106,7 +106,6 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     std::optional<http::response_parser<http::string_body>> res;
     std::string out;        // bytes being written
     bool writing = false;
-    bool close_sent = false;
   };
   using conn_ptr = std::shared_ptr<connection>;
 
@@ -461,26 +460,12 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     std::string frame;
     ws::append_client_close(frame, ws::close_normal, {}, next_mask());
     control_.push_back(std::move(frame));
-    c->close_sent = true;
-    if (c->writing) return;  // after_close_written follows the write in flight
-    pump_closing(c);
-  }
-
-  void pump_closing(const conn_ptr& c) {
-    c->out.clear();
-    for (auto& f : control_) c->out.append(f);
-    control_.clear();
-    c->writing = true;
-    net::async_write(c->stream, net::buffer(c->out), [self = this->shared_from_this(), c](error_code ec, std::size_t) {
-      c->writing = false;
-      if (c != self->closing_) return;
-      self->after_close_written(c, ec);
-    });
+    pump(c);  // or, with a write in flight, after_close_written sends it
   }
 
   void after_close_written(const conn_ptr& c, error_code ec) {
     if (ec) return finish_stop();
-    if (!control_.empty()) return pump_closing(c);  // the close frame queued behind a write in flight
+    if (!control_.empty()) return pump(c);  // the close frame queued behind a write in flight
     // A read is pending (the read loop never stops while open): on_closing_read sees the reply.
   }
 
