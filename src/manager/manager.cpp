@@ -108,7 +108,6 @@ void manager::drain_inbox() {
     } else {
       ++local_n[t];
       if (bridge_batch_) to_bridge_.push_back(p);
-      if (bridge_) bridge_(p);
     }
     dispatch(std::move(p));
   }

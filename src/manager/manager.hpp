@@ -54,9 +54,8 @@ struct manager_config {
 
 class manager {
  public:
-  // Receives every event this instance produced (host and hybrid roles wire it to the bridge).
-  using bridge_fn = std::function<void(const event_ptr&)>;
-  // The same, a batch at a time (in order): what one drain of the inbox produced.
+  // Receives every event this instance produced (host and hybrid roles wire it to the bridge), a batch
+  // at a time and in order: what one drain of the inbox produced.
   using bridge_batch_fn = std::function<void(std::span<const event_ptr>)>;
   // Told when a pattern gains its first subscriber (added=true) or loses its last (added=false);
   // the executor's bridge turns these into Redis subscriptions.
@@ -66,7 +65,6 @@ class manager {
           metrics_registry& metrics);
 
   // Set before events flow.
-  void set_bridge(bridge_fn fn) { bridge_ = std::move(fn); }
   void set_bridge_batch(bridge_batch_fn fn) { bridge_batch_ = std::move(fn); }
   void set_interest_listener(interest_fn fn) { interest_ = std::move(fn); }
 
@@ -123,7 +121,6 @@ class manager {
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   manager_config cfg_;
   std::shared_ptr<spdlog::logger> log_;
-  bridge_fn bridge_;
   bridge_batch_fn bridge_batch_;
   std::vector<event_ptr> to_bridge_;  // strand only: one drain's local events for bridge_batch_
   interest_fn interest_;

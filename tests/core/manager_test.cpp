@@ -56,7 +56,7 @@ TEST_F(manager_fixture, routes_by_pattern_and_encodes_once) {
   m.subscribe(a, {*topic_pattern::parse("trade:binance:BTC-USDT")}, false);
   m.subscribe(b, {*topic_pattern::parse("trade:*:*"), *topic_pattern::parse("*:binance:BTC-USDT")}, false);
   std::vector<event_ptr> bridged;
-  m.set_bridge([&](const event_ptr& e) { bridged.push_back(e); });
+  m.set_bridge_batch([&](std::span<const event_ptr> evs) { bridged.insert(bridged.end(), evs.begin(), evs.end()); });
   run();
   m.ingest_local(make_trade("BTC-USDT", "1"));
   m.ingest_local(make_trade("ETH-USDT", "2"));
@@ -71,14 +71,14 @@ TEST_F(manager_fixture, routes_by_pattern_and_encodes_once) {
 TEST_F(manager_fixture, remote_events_are_not_bridged) {
   auto a = std::make_shared<recording_sink>();
   m.subscribe(a, {*topic_pattern::parse("trade:*:*")}, false);
-  int bridged = 0;
-  m.set_bridge([&](const event_ptr&) { ++bridged; });
+  std::size_t bridged = 0;
+  m.set_bridge_batch([&](std::span<const event_ptr> evs) { bridged += evs.size(); });
   run();
   m.ingest_remote(make_trade("BTC-USDT", "9"), R"({"raw":true})");
   run();
   ASSERT_EQ(a->got.size(), 1u);
   EXPECT_EQ(a->got[0]->json, R"({"raw":true})");  // forwarded as received, not re-encoded
-  EXPECT_EQ(bridged, 0);
+  EXPECT_EQ(bridged, 0u);
 }
 
 TEST_F(manager_fixture, remote_events_arriving_together_take_one_post_and_keep_their_order) {
@@ -105,9 +105,7 @@ TEST_F(manager_fixture, remote_events_arriving_together_take_one_post_and_keep_t
 TEST_F(manager_fixture, a_local_batch_takes_one_post_and_reaches_the_bridge_in_order) {
   auto a = std::make_shared<recording_sink>();
   m.subscribe(a, {*topic_pattern::parse("trade:*:*")}, false);
-  std::vector<event_ptr> single;
   std::vector<std::vector<event_ptr>> batches;
-  m.set_bridge([&](const event_ptr& e) { single.push_back(e); });
   m.set_bridge_batch([&](std::span<const event_ptr> evs) { batches.emplace_back(evs.begin(), evs.end()); });
   run();
   std::vector<event> evs;
@@ -125,9 +123,9 @@ TEST_F(manager_fixture, a_local_batch_takes_one_post_and_reaches_the_bridge_in_o
   EXPECT_EQ(std::get<trade>(a->got[51]->ev).trade_id, "50");
   ASSERT_EQ(batches.size(), 1u);
   ASSERT_EQ(batches[0].size(), 51u);
-  EXPECT_EQ(single.size(), 51u);
   for (int i = 0; i < 51; ++i) {
-    EXPECT_EQ(batches[0][i].get(), single[i].get());
+    // The very events the sinks got (one shared encoding), the remote one ("r", a->got[50]) left out.
+    EXPECT_EQ(batches[0][i].get(), a->got[i < 50 ? i : 51].get());
     EXPECT_EQ(std::get<trade>(batches[0][i]->ev).trade_id, std::to_string(i));
   }
   EXPECT_NE(batches[0][0]->json.find(R"("id":"0")"), std::string::npos);
