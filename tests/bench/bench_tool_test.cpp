@@ -1,5 +1,6 @@
 // mdfan-bench end to end, kept short: the fan-out scenario with 20 clients against a real executor, the
-// parse scenario on one benchmark pair, and peers that cannot start reported as skipped with a reason.
+// parse scenario on one benchmark pair, the e2e scenario with its hops and the Redis floor, and peers
+// that cannot start reported as skipped with a reason.
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -115,3 +116,29 @@ TEST(BenchTool, ParseSummarizesTheParseBenchmark) {
 }
 
 }  // namespace
+
+// The e2e scenario with real processes (simulator, host, Redis, executor, clients): every hop and the
+// Redis floor carry samples, the total is at least the host hop, and the floor ratio is reported.
+TEST(BenchTool, E2eReportsEveryHopAndTheRedisFloor) {
+  const auto r = run_bench("e2e", {"e2e", "--rate", "2000", "--seconds", "1", "--warmup", "0.5", "--clients", "2"},
+                           std::chrono::seconds(90));
+  ASSERT_EQ(r.status, 0) << r.log;
+  expect_common_record(r);
+  const auto& e = scenario(r, "e2e");
+  EXPECT_EQ(number(r.record.at("options").as_object(), "host_threads"), 1);
+  const auto& m = e.at("mdfan").as_object();
+  ASSERT_EQ(m.at("status").as_string(), "ok") << r.log;
+  EXPECT_GT(number(m, "events_at_redis_per_s"), 0);
+  const auto& lat = m.at("latency").as_object();
+  for (const char* hop : {"recv_to_publish", "publish_to_redis", "redis_to_client", "total_recv_to_client",
+                          "floor_redis_pubsub"}) {
+    const auto& h = lat.at(hop).as_object();
+    EXPECT_GT(number(h, "samples"), 0) << hop;
+    EXPECT_GE(number(h, "p99_us"), number(h, "p50_us")) << hop;
+  }
+  EXPECT_GE(number(lat.at("total_recv_to_client").as_object(), "p50_us"),
+            number(lat.at("recv_to_publish").as_object(), "p50_us"));
+  EXPECT_GT(number(m, "ratio_vs_redis_floor"), 0);
+  for (const char* part : {"host", "sim", "redis", "executor_1", "client_thread"})
+    EXPECT_TRUE(m.at("cpu_cores").as_object().contains(part)) << part;
+}
