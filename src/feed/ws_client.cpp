@@ -322,7 +322,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
           m_.pings.inc();
           std::string pong;
           ws::append_client_frame(pong, ws::opcode::pong, e.payload, next_mask());
-          control_.push_back(std::move(pong));
+          queue_control(std::move(pong));
           pump(c);
           break;
         }
@@ -364,6 +364,19 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     });
   }
 
+  // Queues a framed control frame. At most one of each kind waits: a newer pong replaces an unsent
+  // one (RFC 6455 5.5.3 allows answering only the latest ping), a ping waiting already is enough, so
+  // a server flooding pings while not reading cannot grow this queue.
+  void queue_control(std::string frame) {
+    const auto op = static_cast<std::uint8_t>(frame[0]) & 0x0fU;
+    for (auto& f : control_) {
+      if ((static_cast<std::uint8_t>(f[0]) & 0x0fU) != op) continue;
+      f = std::move(frame);
+      return;
+    }
+    control_.push_back(std::move(frame));
+  }
+
   // --- timers
 
   void arm_idle(const conn_ptr& c, std::chrono::nanoseconds wait) {
@@ -383,7 +396,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
       if (ec || c != self->conn_) return;
       std::string ping;
       ws::append_client_frame(ping, ws::opcode::ping, {}, self->next_mask());
-      self->control_.push_back(std::move(ping));
+      self->queue_control(std::move(ping));
       self->pump(c);
       self->arm_ping(c);
     });
@@ -459,7 +472,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     });
     std::string frame;
     ws::append_client_close(frame, ws::close_normal, {}, next_mask());
-    control_.push_back(std::move(frame));
+    queue_control(std::move(frame));
     pump(c);  // or, with a write in flight, after_close_written sends it
   }
 
@@ -515,7 +528,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
   conn_ptr conn_;     // the current attempt or open connection; null while waiting to reconnect
   conn_ptr closing_;  // after stop(): the connection whose closing handshake is under way
   std::deque<std::string> queue_;    // text messages to send
-  std::deque<std::string> control_;  // framed control frames (pong, ping, close), sent first
+  std::deque<std::string> control_;  // framed control frames, at most one per kind (pong, ping, close), sent first
   std::vector<std::function<void()>> stop_done_;
   std::uint64_t mask_state_ = 1;
   bool started_ = false;

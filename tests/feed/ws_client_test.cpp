@@ -433,6 +433,31 @@ TEST(ws_client, frames_with_the_upgrade_fragments_pings_and_masked_sends) {
   EXPECT_EQ(rec.close_count(), 0u);
 }
 
+// A burst of pings while a pong is still being written: unsent pongs are replaced by the newest, so
+// the client's control queue stays bounded however fast a server pings; the last ping is answered.
+TEST(ws_client, a_ping_flood_is_answered_with_the_latest_pong_only) {
+  scripted_server srv;
+  metrics_registry metrics;
+  recorder rec;
+  test::io_thread io;
+  auto client = make_ws_client(io.executor(), client_cfg("ws://127.0.0.1:" + std::to_string(srv.port()) + "/ws"),
+                               rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(srv.accept());
+  std::string flood;
+  for (int i = 0; i < 1000; ++i) flood += server_frame(ws::opcode::ping, "p" + std::to_string(i));
+  flood += server_frame(ws::opcode::text, R"({"after":1})");
+  ASSERT_TRUE(srv.write(flood));
+  ASSERT_TRUE(wait_until([&] { return rec.count == 1; }, 5s));
+  ASSERT_TRUE(srv.read_until([](const auto& got) { return !got.empty() && got.back().second == "p999"; }));
+  const auto& got = srv.got();
+  EXPECT_LT(got.size(), 50u) << "one pong per ping was queued";
+  EXPECT_EQ(got.front().second, "p0");
+  for (const auto& [kind, payload] : got) EXPECT_EQ(kind, ws::frame_reader::kind::pong);
+  EXPECT_EQ(metrics.value("mdfan_feed_pings_received_total", R"(feed="t")"), 1000);
+  stop_client(client);
+}
+
 // What the client must not accept: a wrong accept key, a masked server frame, a message over
 // max_message_bytes, a close from the server. Each ends the connection (on_close) and the client
 // reconnects; the next connection works.
