@@ -15,6 +15,8 @@
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
+#include "adapters/common/wire_shape.hpp"
+
 namespace mdfan::bench {
 
 // tests/fixtures/<exchange>/<file>, whole. Throws when missing (a benchmark must not measure nothing).
@@ -100,6 +102,7 @@ template <class Parser, class Message, class Error>
 void run_parser(benchmark::State& state, Parser& parser, const padded_message& msg) {
   Message out;
   Error err;
+  const auto fast_before = adapters::fast_path_hits();
   const std::size_t before = allocations();
   for (auto _ : state) {
     const bool ok = parser.parse_padded(msg.view(), 1, out, err);
@@ -113,6 +116,17 @@ void run_parser(benchmark::State& state, Parser& parser, const padded_message& m
   }
   state.counters["allocs"] =
       benchmark::Counter(static_cast<double>(allocations() - before), benchmark::Counter::kAvgIterations);
+  // The share of messages the fast path read (1: all; 0: the general simdjson path read every one).
+  state.counters["fast"] = benchmark::Counter(static_cast<double>(adapters::fast_path_hits() - fast_before),
+                                              benchmark::Counter::kAvgIterations);
+}
+
+// The mdfan side with the fast path off: every message through the general simdjson path.
+template <class Parser, class Message, class Error>
+void run_parser_general(benchmark::State& state, Parser& parser, const padded_message& msg) {
+  adapters::fast_path_enabled() = false;
+  run_parser<Parser, Message, Error>(state, parser, msg);
+  adapters::fast_path_enabled() = true;
 }
 
 // The bare side: iterate the document and walk_all() of its root.

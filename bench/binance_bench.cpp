@@ -14,12 +14,20 @@ void run_mdfan(benchmark::State& state, const char* file) {
                            mdfan::adapters::binance_parse_error>(state, parser, msg);
 }
 
+void run_general(benchmark::State& state, const char* file) {
+  const auto msg = mdfan::bench::minified("binance", file);
+  mdfan::adapters::binance_parser parser;
+  mdfan::bench::run_parser_general<mdfan::adapters::binance_parser, mdfan::adapters::binance_message,
+                                   mdfan::adapters::binance_parse_error>(state, parser, msg);
+}
+
 void run_simdjson(benchmark::State& state, const char* file) {
   mdfan::bench::run_bare(state, mdfan::bench::minified("binance", file));
 }
 
-#define MDFAN_BINANCE_PAIR(type, file)                                       \
-  BENCHMARK_CAPTURE(run_mdfan, type, file)->Name("binance/" #type "/mdfan"); \
+#define MDFAN_BINANCE_PAIR(type, file)                                           \
+  BENCHMARK_CAPTURE(run_mdfan, type, file)->Name("binance/" #type "/mdfan");     \
+  BENCHMARK_CAPTURE(run_general, type, file)->Name("binance/" #type "/general"); \
   BENCHMARK_CAPTURE(run_simdjson, type, file)->Name("binance/" #type "/simdjson")
 
 MDFAN_BINANCE_PAIR(trade, "trade.json");

@@ -1,6 +1,7 @@
 // libFuzzer target for the Binance Spot parser and book sync. The input goes through the decoder
 // whole (raw or combined stream message), through the REST depth-snapshot parser, and, split at
 // newlines, as a sequence of messages into the parser and a book sync (diffs + a fuzzed snapshot).
+// The whole input also decodes the same with the fast path on and off (events and error).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,12 +19,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace mdfan::adapters;
   using fuzz::padded;
   static auto decoder = make_binance_decoder();
+  static auto general = make_binance_decoder();  // the fast path off: the outcome must not change
   static binance_parser parser;
 
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   std::string buf, error;
   std::vector<event> out;
   (void)decoder->decode(padded(input, buf), 1, out, error);
+  fuzz::check_fast_path_same(*decoder, *general, padded(input, buf));
 
   binance_depth_snapshot snap;
   const bool have_snapshot = parser.parse_depth_snapshot(input, snap, error);

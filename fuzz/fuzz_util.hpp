@@ -7,11 +7,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "adapters/common/session.hpp"
+#include "adapters/common/wire_shape.hpp"
+#include "core/codec.hpp"
 #include "core/metrics.hpp"
 
 namespace mdfan::fuzz {
@@ -43,6 +46,22 @@ void for_each_line(std::string_view input, std::size_t max_lines, Fn&& fn) {
     fn(input.substr(start, end - start), line);
     start = end + 1;
   }
+}
+
+// The fast path changes nothing: `msg` (padded) decodes to the same events, or the same error,
+// through `fast` with the fast path on and through `general` with it off. Traps otherwise.
+inline void check_fast_path_same(adapters::message_decoder& fast, adapters::message_decoder& general,
+                                 std::string_view msg) {
+  std::vector<event> a, b;
+  std::string ea, eb;
+  adapters::fast_path_enabled() = true;
+  const bool ok_a = fast.decode(msg, 1, a, ea);
+  adapters::fast_path_enabled() = false;
+  const bool ok_b = general.decode(msg, 1, b, eb);
+  adapters::fast_path_enabled() = true;
+  if (ok_a != ok_b || ea != eb || a.size() != b.size()) __builtin_trap();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (encode_json(a[i]) != encode_json(b[i])) __builtin_trap();
 }
 
 inline const std::shared_ptr<spdlog::logger>& silent_logger() {

@@ -20,11 +20,13 @@ case "$cmd" in
     [ -x "$bin" ] || { echo "fuzz: $bin not built (scripts/fuzz.sh build)" >&2; exit 1; }
     work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
     mkdir -p "$work/corpus"
-    # Seeds: every fixture message of the exchange, one file per line of the fixtures.
+    # Seeds: every fixture message of the exchange as published, and compacted (white space out), the
+    # form exchanges send and the parsers' fast paths read.
     i=0
     for f in "$ROOT/tests/fixtures/$ex"/*; do
       [ -f "$f" ] || continue
-      cp "$f" "$work/corpus/seed$i"; i=$((i+1))
+      cp "$f" "$work/corpus/seed$i"
+      tr -d ' \n\r\t' <"$f" >"$work/corpus/compact$i"; i=$((i+1))
     done
     "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$work/" "$work/corpus" 2>"$work/log" || {

@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "adapters/common/json_reader.hpp"
+#include "adapters/common/wire_shape.hpp"
 
 namespace mdfan::adapters {
 namespace {
@@ -342,12 +343,16 @@ struct binance_parser::impl : json_reader {
         !get_decimal(t, 'q', tr.size) || !get_ms(t, 'T', tr.exchange_ts_ns, false) ||
         !get_ms(t, 'E', event_time, false) || !get_bool(t, 'm', buyer_maker))
       return false;
-    header(tr, sym, t['T'].present() ? tr.exchange_ts_ns : event_time, recv);
+    finish_trade(tr, sym, id, t['T'].present() ? tr.exchange_ts_ns : event_time, buyer_maker, recv);
+    return true;
+  }
+  void finish_trade(trade& tr, std::string_view sym, std::uint64_t id, std::int64_t ts, bool buyer_maker,
+                    std::int64_t recv) {
+    header(tr, sym, ts, recv);
     tr.sequence = id;
     char digits[24];
     tr.trade_id.assign(digits, std::to_chars(digits, digits + sizeof digits, id).ptr);
     tr.aggressor = buyer_maker ? side::sell : side::buy;
-    return true;
   }
 
   // 24hrTicker and 24hrMiniTicker: s, E and the decimals of `fields`, in that order.
@@ -437,11 +442,14 @@ struct binance_parser::impl : json_reader {
     what = "depth";
     book_update& b = emplace<book_update>(out);
     if (!read_book(t, b.sequence, b.bids, b.asks)) return false;
+    finish_partial_book(b, stream_symbol, recv);
+    return true;
+  }
+  void finish_partial_book(book_update& b, std::string_view stream_symbol, std::int64_t recv) {
     // The payload names no symbol: take it from the combined stream name (raw streams give none).
     header(b, upper(stream_symbol), 0, recv);
     b.snapshot = true;
     b.first_sequence = b.sequence;
-    return true;
   }
 
   std::string id_text(const jfield& f) {
@@ -509,6 +517,107 @@ struct binance_parser::impl : json_reader {
     return fail("unrecognised message: no event type and no known shape");
   }
 
+  // ---- the fast path (wire_shape.hpp): the message types Binance sends most, in its field order.
+  // Each reader accepts exactly what the general path reads to the same output, or returns false.
+
+  // [["price","qty"],...]: exactly two non-negative decimal strings per level.
+  static bool fast_levels(wire_shape& w, std::vector<price_level>& out) {
+    out.clear();
+    if (!w.lit('[')) return false;
+    if (w.lit(']')) return true;
+    do {
+      std::string_view p, q;
+      if (!w.lit('[') || !w.str(p) || !w.lit(',') || !w.str(q) || !w.lit(']')) return false;
+      price_level& pl = out.emplace_back();
+      if (!decimal::parse(p, pl.price) || p.front() == '-' || !decimal::parse(q, pl.size) || q.front() == '-')
+        return false;
+    } while (w.lit(','));
+    return w.lit(']');
+  }
+
+  // trade: {"e":"trade","E":..,"s":..,"t":..,"p":..,"q":..,"T":..,"m":..,"M":..}; aggTrade has "a"
+  // for "t" and "f","l" after "q". After the "E":.
+  bool fast_trade(wire_shape& w, bool aggregate, std::int64_t recv, binance_message& out) {
+    std::int64_t event_ns = 0, trade_ns = 0;
+    std::string_view sym, price, size;
+    std::uint64_t id = 0, first = 0, last = 0;
+    bool buyer_maker = false, ignored = false;
+    if (!w.ms(event_ns) || !w.lit(R"(,"s":)") || !w.str(sym) || sym.empty() ||
+        !w.lit(aggregate ? std::string_view(R"(,"a":)") : std::string_view(R"(,"t":)")) || !w.u64(id) ||
+        !w.lit(R"(,"p":)") || !w.str(price) || !w.lit(R"(,"q":)") || !w.str(size))
+      return false;
+    if (aggregate && (!w.lit(R"(,"f":)") || !w.u64(first) || !w.lit(R"(,"l":)") || !w.u64(last))) return false;
+    if (!w.lit(R"(,"T":)") || !w.ms(trade_ns) || !w.lit(R"(,"m":)") || !w.boolean(buyer_maker) ||
+        !w.lit(R"(,"M":)") || !w.boolean(ignored) || !w.lit('}'))
+      return false;
+    trade& tr = emplace<trade>(out);
+    if (!decimal::parse(price, tr.price) || !decimal::parse(size, tr.size)) return false;
+    tr.exchange_ts_ns = trade_ns;
+    finish_trade(tr, sym, id, trade_ns, buyer_maker, recv);
+    return true;
+  }
+
+  // {"e":"depthUpdate","E":..,"s":..,"U":..,"u":..,"b":[..],"a":[..]}, after the "E":.
+  bool fast_depth_update(wire_shape& w, binance_message& out) {
+    auto* reused = std::get_if<binance_depth_diff>(&out);
+    binance_depth_diff& d = reused != nullptr ? *reused : out.emplace<binance_depth_diff>();
+    std::string_view sym;
+    if (!w.ms(d.event_time_ns) || !w.lit(R"(,"s":)") || !w.str(sym) || sym.empty() || !w.lit(R"(,"U":)") ||
+        !w.u64(d.first_update_id) || !w.lit(R"(,"u":)") || !w.u64(d.last_update_id) || !w.lit(R"(,"b":)") ||
+        !fast_levels(w, d.bids) || !w.lit(R"(,"a":)") || !fast_levels(w, d.asks) || !w.lit('}') ||
+        d.first_update_id > d.last_update_id)
+      return false;
+    d.symbol.assign(sym);
+    d.instrument.assign(instrument(sym));
+    return true;
+  }
+
+  // Spot bookTicker {"u":..,"s":..,"b":..,"B":..,"a":..,"A":..}, after the "u":.
+  bool fast_book_ticker(wire_shape& w, std::int64_t recv, binance_message& out) {
+    ticker& tk = emplace<ticker>(out);
+    std::string_view sym, bp, bq, ap, aq;
+    if (!w.u64(tk.sequence) || !w.lit(R"(,"s":)") || !w.str(sym) || sym.empty() || !w.lit(R"(,"b":)") ||
+        !w.str(bp) || !w.lit(R"(,"B":)") || !w.str(bq) || !w.lit(R"(,"a":)") || !w.str(ap) || !w.lit(R"(,"A":)") ||
+        !w.str(aq) || !w.lit('}') || !decimal::parse(bp, tk.bid_price) || !decimal::parse(bq, tk.bid_size) ||
+        !decimal::parse(ap, tk.ask_price) || !decimal::parse(aq, tk.ask_size))
+      return false;
+    header(tk, sym, 0, recv);
+    return true;
+  }
+
+  // depth<N> partial book {"lastUpdateId":..,"bids":[..],"asks":[..]}, after the "lastUpdateId":.
+  bool fast_partial_book(wire_shape& w, std::string_view stream, std::int64_t recv, binance_message& out) {
+    book_update& b = emplace<book_update>(out);
+    if (!w.u64(b.sequence) || !w.lit(R"(,"bids":)") || !fast_levels(w, b.bids) || !w.lit(R"(,"asks":)") ||
+        !fast_levels(w, b.asks) || !w.lit('}'))
+      return false;
+    std::string_view stream_symbol, channel;
+    split_stream(stream, stream_symbol, channel);
+    finish_partial_book(b, stream_symbol, recv);
+    return true;
+  }
+
+  // The whole message on the fast path, raw or inside a combined stream's {"stream":..,"data":..}.
+  bool parse_fast(const char* buf, std::size_t len, std::int64_t recv, binance_message& out) {
+    wire_shape w(buf, len);
+    std::string_view stream;
+    const bool combined = w.lit(R"({"stream":)");
+    if (combined && (!w.str(stream) || !w.lit(R"(,"data":)"))) return false;
+    bool ok = false;
+    if (w.lit(R"({"e":"trade","E":)")) {
+      ok = fast_trade(w, false, recv, out);
+    } else if (w.lit(R"({"e":"aggTrade","E":)")) {
+      ok = fast_trade(w, true, recv, out);
+    } else if (w.lit(R"({"e":"depthUpdate","E":)")) {
+      ok = fast_depth_update(w, out);
+    } else if (w.lit(R"({"u":)")) {
+      ok = fast_book_ticker(w, recv, out);
+    } else if (w.lit(R"({"lastUpdateId":)")) {
+      ok = fast_partial_book(w, stream, recv, out);
+    }
+    return ok && (!combined || w.lit('}')) && w.at_end();
+  }
+
   // Fills the error's book attribution from whatever was read before the failure.
   void attribute(std::string_view stream) {
     std::string_view stream_symbol, channel;
@@ -531,6 +640,10 @@ struct binance_parser::impl : json_reader {
     error.reason.clear();
     error.symbol.clear();
     error.depth = false;
+    if (fast_path_enabled() && parse_fast(buf, len, recv, out)) {
+      ++fast_path_hits();
+      return true;
+    }
     err = &error;
     begin(error.reason);
     const bool loaded = load(buf, len, capacity);
