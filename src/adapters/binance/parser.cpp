@@ -407,17 +407,24 @@ struct binance_parser::impl : json_reader {
 
   bool read_depth_update(table& t, binance_message& out) {
     what = "depthUpdate";
-    auto* reused = std::get_if<binance_depth_diff>(&out);
-    binance_depth_diff& d = reused != nullptr ? *reused : out.emplace<binance_depth_diff>();
+    binance_depth_diff& d = depth_diff_of(out);
     std::string_view sym;
     if (!get_string(t, 's', sym) || !get_ms(t, 'E', d.event_time_ns) || !get_uint(t, 'U', d.first_update_id) ||
         !get_uint(t, 'u', d.last_update_id) || !get_levels(t, 'b', d.bids) || !get_levels(t, 'a', d.asks))
       return false;
     if (d.first_update_id > d.last_update_id)
       return failf("depthUpdate: first update id U={} is after last u={}", d.first_update_id, d.last_update_id);
+    finish_depth_update(d, sym);
+    return true;
+  }
+  // The diff `out` will hold; the one already there is reused (its level vectors keep their capacity).
+  static binance_depth_diff& depth_diff_of(binance_message& out) {
+    auto* reused = std::get_if<binance_depth_diff>(&out);
+    return reused != nullptr ? *reused : out.emplace<binance_depth_diff>();
+  }
+  void finish_depth_update(binance_depth_diff& d, std::string_view sym) {
     d.symbol.assign(sym);
     d.instrument.assign(instrument(sym));
-    return true;
   }
 
   // {lastUpdateId,bids,asks}: a depth<N> partial book (WebSocket) or the REST snapshot body.
@@ -529,8 +536,7 @@ struct binance_parser::impl : json_reader {
       std::string_view p, q;
       if (!w.lit('[') || !w.str(p) || !w.lit(',') || !w.str(q) || !w.lit(']')) return false;
       price_level& pl = out.emplace_back();
-      if (!decimal::parse(p, pl.price) || p.front() == '-' || !decimal::parse(q, pl.size) || q.front() == '-')
-        return false;
+      if (!parse_level_decimal(p, pl.price) || !parse_level_decimal(q, pl.size)) return false;
     } while (w.lit(','));
     return w.lit(']');
   }
@@ -552,23 +558,20 @@ struct binance_parser::impl : json_reader {
       return false;
     trade& tr = emplace<trade>(out);
     if (!decimal::parse(price, tr.price) || !decimal::parse(size, tr.size)) return false;
-    tr.exchange_ts_ns = trade_ns;
     finish_trade(tr, sym, id, trade_ns, buyer_maker, recv);
     return true;
   }
 
   // {"e":"depthUpdate","E":..,"s":..,"U":..,"u":..,"b":[..],"a":[..]}, after the "E":.
   bool fast_depth_update(wire_shape& w, binance_message& out) {
-    auto* reused = std::get_if<binance_depth_diff>(&out);
-    binance_depth_diff& d = reused != nullptr ? *reused : out.emplace<binance_depth_diff>();
+    binance_depth_diff& d = depth_diff_of(out);
     std::string_view sym;
     if (!w.ms(d.event_time_ns) || !w.lit(R"(,"s":)") || !w.str(sym) || sym.empty() || !w.lit(R"(,"U":)") ||
         !w.u64(d.first_update_id) || !w.lit(R"(,"u":)") || !w.u64(d.last_update_id) || !w.lit(R"(,"b":)") ||
         !fast_levels(w, d.bids) || !w.lit(R"(,"a":)") || !fast_levels(w, d.asks) || !w.lit('}') ||
         d.first_update_id > d.last_update_id)
       return false;
-    d.symbol.assign(sym);
-    d.instrument.assign(instrument(sym));
+    finish_depth_update(d, sym);
     return true;
   }
 

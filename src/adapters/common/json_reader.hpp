@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "adapters/common/wire_shape.hpp"
 #include "mdfan/event.hpp"
 
 namespace mdfan::adapters {
@@ -44,6 +45,10 @@ inline std::string_view padded_copy(std::string& buf, std::string_view msg) {
 }
 
 inline bool is_negative(const decimal& d) noexcept { return !d.empty() && d.str().front() == '-'; }
+// A book level's price or size: a decimal that is not negative.
+inline bool parse_level_decimal(std::string_view s, decimal& d) noexcept {
+  return decimal::parse(s, d) && s.front() != '-';
+}
 
 // An RFC 3339 time -> ns since the epoch: "YYYY-MM-DD" 'T' (or 't', ' ') "HH:MM:SS", an optional
 // fraction (digits past the 9th ignored), then "Z" or, unless `utc_only`, any "+hh:mm"/"-hh:mm"
@@ -234,9 +239,7 @@ struct json_reader {
     return ms_to_ns(ms, key, ns);
   }
   bool ms_to_ns(std::uint64_t ms, std::string_view key, std::int64_t& ns) {
-    constexpr std::uint64_t max_ms = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / 1'000'000;
-    if (ms > max_ms) return failf("{}: time field '{}' out of range", what, key);
-    ns = static_cast<std::int64_t>(ms) * 1'000'000;
+    if (!epoch_ms_to_ns(ms, ns)) return failf("{}: time field '{}' out of range", what, key);
     return true;
   }
 
@@ -318,7 +321,7 @@ struct json_reader {
     return read_levels_with(v, key, out, [&](value& x, std::size_t n, decimal& d) {
       std::string_view s;
       if (auto ec = plain_text_of(x, s)) return bad_level(ec, key, n, s);
-      if (!decimal::parse(s, d) || s.front() == '-') return bad_level({}, key, n, s);
+      if (!parse_level_decimal(s, d)) return bad_level({}, key, n, s);
       return true;
     });
   }

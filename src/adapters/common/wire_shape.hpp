@@ -31,6 +31,15 @@ inline std::uint64_t& fast_path_hits() noexcept {
   return hits;
 }
 
+// Integer milliseconds since the epoch -> ns; false when it does not fit (the one range every parser
+// path applies to exchange times).
+inline bool epoch_ms_to_ns(std::uint64_t ms, std::int64_t& ns) noexcept {
+  constexpr std::uint64_t max_ms = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / 1'000'000;
+  if (ms > max_ms) return false;
+  ns = static_cast<std::int64_t>(ms) * 1'000'000;
+  return true;
+}
+
 // A cursor over one message. Every read returns false when the bytes are not exactly what it
 // expects, and the caller gives up on the fast path. Nothing past `end` is read.
 class wire_shape {
@@ -75,9 +84,7 @@ class wire_shape {
   // Integer milliseconds since the epoch -> ns, in the range the general path accepts.
   bool ms(std::int64_t& ns) noexcept {
     std::uint64_t v = 0;
-    if (!u64(v) || v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / 1'000'000) return false;
-    ns = static_cast<std::int64_t>(v) * 1'000'000;
-    return true;
+    return u64(v) && epoch_ms_to_ns(v, ns);
   }
 
   bool boolean(bool& b) noexcept {

@@ -116,15 +116,13 @@ struct okx_parser::impl : json_reader {
   }
   // Milliseconds since the epoch as a digit string (OKX) or an integer -> ns.
   bool ms_text(std::string_view s, std::string_view key, std::int64_t& ns) {
-    constexpr std::int64_t max_ms = std::numeric_limits<std::int64_t>::max() / 1'000'000;
     if (s.empty() || s.size() > 18) return failf("{}: field '{}' is not a time in ms", what, key);
-    std::int64_t ms = 0;
+    std::uint64_t ms = 0;
     for (const char c : s) {
       if (c < '0' || c > '9') return failf("{}: field '{}' is not a time in ms", what, key);
-      ms = ms * 10 + (c - '0');
+      ms = ms * 10 + static_cast<std::uint64_t>(c - '0');
     }
-    if (ms > max_ms) return failf("{}: field '{}' is out of range", what, key);
-    ns = ms * 1'000'000;
+    if (!epoch_ms_to_ns(ms, ns)) return failf("{}: field '{}' is out of range", what, key);
     return true;
   }
   bool get_ms(od::value& v, std::string_view key, std::int64_t& ns) {
