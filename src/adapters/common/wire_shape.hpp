@@ -87,6 +87,26 @@ class wire_shape {
     return u64(v) && epoch_ms_to_ns(v, ns);
   }
 
+  // A JSON number in the grammar's strict form (-?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?): its text, for
+  // exchanges that send prices as numbers and whose parsers keep the literal digits.
+  bool number(std::string_view& out) noexcept {
+    const char* b = p_;
+    if (p_ != end_ && *p_ == '-') ++p_;
+    if (p_ == end_ || !digit(*p_)) return false;
+    if (*p_++ == '0') {
+      if (p_ != end_ && digit(*p_)) return false;
+    } else {
+      while (p_ != end_ && digit(*p_)) ++p_;
+    }
+    if (p_ != end_ && *p_ == '.' && !digits_after_mark()) return false;
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      if (end_ - p_ >= 2 && (p_[1] == '+' || p_[1] == '-')) ++p_;
+      if (!digits_after_mark()) return false;
+    }
+    out = std::string_view(b, static_cast<std::size_t>(p_ - b));
+    return true;
+  }
+
   bool boolean(bool& b) noexcept {
     if (lit("true")) return b = true, true;
     if (lit("false")) return b = false, true;
@@ -99,6 +119,12 @@ class wire_shape {
   static bool plain(char c) noexcept {
     const auto u = static_cast<unsigned char>(c);
     return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  }
+  // Past the mark at p_ ('.', 'e', or an exponent sign) and at least one digit after it.
+  bool digits_after_mark() noexcept {
+    const char* d = ++p_;
+    while (p_ != end_ && digit(*p_)) ++p_;
+    return p_ != d;
   }
   static bool digit(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0') < 10U; }
 
