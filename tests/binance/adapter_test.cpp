@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include "adapters/common/wire_shape.hpp"
 #include "core/metrics.hpp"
 #include "support/exchange_test_util.hpp"
 
@@ -345,6 +346,7 @@ TEST(BinanceAdapter, EndToEndOverLoopback) {
     EXPECT_TRUE(got.books("ETH-USDT")[2].snapshot);
     EXPECT_EQ(got.books("ETH-USDT")[2].sequence, 61u);
     EXPECT_EQ(metrics.value("mdfan_adapter_messages_total", label), 9);
+    EXPECT_EQ(metrics.value(fast_path_metric, label), 7);  // all but the two malformed ones
     EXPECT_EQ(
         metrics.value("mdfan_adapter_resyncs_total", R"(exchange="binance",instrument="ETH-USDT",reason="reconnect")"),
         1);

@@ -14,6 +14,7 @@
 #include "adapters/binance/book_sync.hpp"
 #include "adapters/common/book_keeper.hpp"
 #include "adapters/binance/parser.hpp"
+#include "adapters/common/wire_shape.hpp"
 #include "core/backoff.hpp"
 #include "core/clock.hpp"
 #include "feed/ws_client.hpp"
@@ -28,6 +29,7 @@ constexpr std::size_t log_excerpt = 200;
 struct adapter_metrics {
   counter& messages;
   counter& malformed;
+  counter& fast_path;
   counter& gaps;
   counter& stale;
   counter& overflows;
@@ -37,6 +39,7 @@ struct adapter_metrics {
   explicit adapter_metrics(metrics_registry& m)
       : messages(m.get_counter("mdfan_adapter_messages_total", "Exchange messages handled by the adapter", label)),
         malformed(m.get_counter("mdfan_adapter_malformed_total", "Exchange messages that failed to parse", label)),
+        fast_path(m.get_counter(fast_path_metric, fast_path_metric_help, label)),
         gaps(m.get_counter("mdfan_adapter_book_gaps_total", "Depth diffs that did not continue the book", label)),
         stale(m.get_counter("mdfan_adapter_stale_diffs_total", "Depth diffs already covered by the book, dropped",
                             label)),
@@ -200,10 +203,12 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
     if (cfg_.tap) cfg_.tap(name_, msg, receive_ns);
     binance_message m;
     binance_parse_error err;
+    const std::uint64_t fast_before = fast_path_hits();
     if (!parser_.parse_padded(msg, receive_ns, m, err)) {
       on_malformed(msg, err);
       return;
     }
+    m_->fast_path.inc(fast_path_hits() - fast_before);
     std::visit(overloaded{
                    [&](event& ev) {
                      if (sink_) sink_(std::move(ev));

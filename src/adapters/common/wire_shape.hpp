@@ -31,6 +31,14 @@ inline std::uint64_t& fast_path_hits() noexcept {
   return hits;
 }
 
+// The per-exchange counter of fast-path reads in /metrics (beside mdfan_adapter_messages_total). An
+// exchange that changes its message shape moves every message to the general path: correct, but
+// costlier, and visible as a falling share.
+inline constexpr const char* fast_path_metric = "mdfan_adapter_fast_path_messages_total";
+inline constexpr const char* fast_path_metric_help =
+    "Exchange messages read by the parser's fast path (the rest took the general JSON path; a falling share "
+    "means the exchange changed its message shape)";
+
 // Integer milliseconds since the epoch -> ns; false when it does not fit (the one range every parser
 // path applies to exchange times).
 inline bool epoch_ms_to_ns(std::uint64_t ms, std::int64_t& ns) noexcept {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "adapters/common/wire_shape.hpp"
 #include "core/clock.hpp"
 #include "feed/ws_client.hpp"
 
@@ -26,6 +27,7 @@ class ws_adapter::connection final : public std::enable_shared_from_this<ws_adap
         metrics_(metrics),
         messages_(metrics.get_counter("mdfan_adapter_messages_total", "Exchange messages handled by the adapter",
                                       fmt::format(R"(exchange="{}")", exchange))),
+        fast_path_(metrics.get_counter(fast_path_metric, fast_path_metric_help, fmt::format(R"(exchange="{}")", exchange))),
         reconnects_(metrics.get_counter("mdfan_adapter_reconnects_total",
                                         "Exchange connections lost or dropped and reopened (idle watchdog included)",
                                         fmt::format(R"(exchange="{}")", exchange))),
@@ -113,7 +115,9 @@ class ws_adapter::connection final : public std::enable_shared_from_this<ws_adap
     if (stopped_) return;
     messages_.inc();
     if (cfg_.tap) cfg_.tap(spec_.name, msg, receive_ns);
+    const std::uint64_t fast_before = fast_path_hits();  // the session parses on this thread, in this call
     spec_.session->on_message(msg, receive_ns, *this);
+    fast_path_.inc(fast_path_hits() - fast_before);
   }
 
   void on_close(const error_code& ec) {
@@ -144,6 +148,7 @@ class ws_adapter::connection final : public std::enable_shared_from_this<ws_adap
   std::shared_ptr<spdlog::logger> log_;
   metrics_registry& metrics_;
   counter& messages_;
+  counter& fast_path_;  // messages the session's parser read on the fast path (wire_shape.hpp)
   counter& reconnects_;
   net::steady_timer ping_timer_;
   net::steady_timer start_timer_;  // start_spacing
