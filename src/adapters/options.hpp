@@ -38,6 +38,11 @@ struct adapter_options {
   // Sees every raw frame received, before parsing, on the connection's strand (`mdfan record`).
   // `connection` names the connection ("okx#0", "okx-business#0"). Optional.
   std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap;
+  // Back-pressure (optional): asked after each read from an exchange connection; false pauses reading
+  // that connection until it returns true (feed::ws_client_config::read_gate). The host closes it
+  // while the manager holds too many events not yet routed, so a burst cannot grow memory without
+  // bound: TCP pushes back on the exchange instead.
+  std::function<bool()> read_gate;
 };
 
 }  // namespace mdfan::adapters

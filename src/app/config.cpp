@@ -431,6 +431,10 @@ const std::vector<setting_def>& defs() {
          c.exchange.market = std::string(v);
        },
        [](const app_config& c) { return c.exchange.market; }},
+      {"exchange.max_backlog", "--exchange-max-backlog", "MDFAN_EXCHANGE_MAX_BACKLOG", "N",
+       "events read from the exchange and not yet routed before its connections stop reading (0 = never)",
+       kind::integer, [](app_config& c, std::string_view v) { c.exchange.max_backlog = parse_count(v); },
+       [](const app_config& c) { return std::to_string(c.exchange.max_backlog); }},
       {"exchange.symbols", "--symbols", "MDFAN_SYMBOLS", "LIST",
        "instruments, in the exchange's spelling or as BASE-QUOTE (default: BTC-USDT, ETH-USDT; BTC-USD, ETH-USD on "
        "coinbase and kraken)",

@@ -84,6 +84,10 @@ struct exchange_settings {
   std::string candle_interval = "1m";
   // Bybit market: spot or linear. Default: spot.
   std::string market = "spot";
+  // Events read from the exchange and not yet routed by the manager at which the exchange
+  // connections stop reading (TCP then pushes back on the exchange); they read again below half.
+  // 0: never pause. Default: 20000.
+  std::size_t max_backlog = 20000;
 
   friend bool operator==(const exchange_settings&, const exchange_settings&) = default;
 };

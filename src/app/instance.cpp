@@ -57,6 +57,14 @@ std::unique_ptr<adapters::exchange_adapter> make_adapter(const app_config& cfg, 
   opts.candle_interval = cfg.exchange.candle_interval;
   opts.market = cfg.exchange.market;
   opts.snapshot_depth = cfg.book.snapshot_depth;
+  if (const std::size_t limit = cfg.exchange.max_backlog; limit > 0) {
+    // Reading resumes below half the bound, so a paused connection takes a whole burst at once.
+    opts.read_gate = [&mgr, limit, paused = false]() mutable {
+      const std::size_t backlog = mgr.inbox_depth();
+      paused = paused ? backlog > limit / 2 : backlog >= limit;
+      return !paused;
+    };
+  }
   auto sink = [&mgr](event&& ev) { mgr.ingest_local(std::move(ev)); };
   try {
     if (!cfg.exchange.replay_file.empty()) {

@@ -49,7 +49,9 @@ struct feed_metrics {
   counter& bytes;
   counter& pings;
   counter& send_rejected;
+  counter& read_pauses;
   gauge& connected;
+  gauge& read_paused;
 
   // `l`: the label body, e.g. feed="binance".
   feed_metrics(metrics_registry& m, const std::string& l)
@@ -59,7 +61,10 @@ struct feed_metrics {
         bytes(m.get_counter("mdfan_feed_bytes_total", "Message bytes received from the exchange", l)),
         pings(m.get_counter("mdfan_feed_pings_received_total", "Server ping frames (answered by a pong)", l)),
         send_rejected(m.get_counter("mdfan_feed_send_rejected_total", "send() refused: send queue full", l)),
-        connected(m.get_gauge("mdfan_feed_connected", "1 while the exchange connection is open", l)) {}
+        read_pauses(m.get_counter("mdfan_feed_read_pauses_total",
+                                  "Reads from the exchange paused because events read earlier were not yet routed", l)),
+        connected(m.get_gauge("mdfan_feed_connected", "1 while the exchange connection is open", l)),
+        read_paused(m.get_gauge("mdfan_feed_read_paused", "1 while reading from the exchange is paused", l)) {}
 };
 
 // Sec-WebSocket-Key: 16 random bytes, base64.
@@ -124,6 +129,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
         idle_timer_(strand_),
         ping_timer_(strand_),
         close_timer_(strand_),
+        gate_timer_(strand_),
         backoff_(cfg_.backoff) {
     std::uint64_t seed = 0;
     if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed) != 1 || seed == 0)
@@ -282,7 +288,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
       if (!handle_bytes(c, static_cast<const char*>(early.data()), early.size(), wall_ns())) return;
     }
     c->rx = beast::flat_buffer();
-    do_read(c);
+    read_next(c);
   }
 
   // --- read loop
@@ -298,7 +304,31 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     if (c == closing_) return on_closing_read(c, ec, n);
     if (c != conn_) return;
     if (ec) return fail(c, ec, "read");
-    if (handle_bytes(c, c->buf.get(), n, wall_ns())) do_read(c);
+    if (handle_bytes(c, c->buf.get(), n, wall_ns())) read_next(c);
+  }
+
+  // The next read, unless the read gate holds it back: then the gate is asked again every
+  // read_gate_poll, and reading resumes when it opens (on the same connection only).
+  void read_next(const conn_ptr& c) {
+    if (!cfg_.read_gate || cfg_.read_gate()) return do_read(c);
+    if (!read_paused_) {
+      read_paused_ = true;
+      m_.read_pauses.inc();
+      m_.read_paused.set(1);
+    }
+    gate_timer_.expires_after(cfg_.read_gate_poll);
+    gate_timer_.async_wait([self = this->shared_from_this(), c](error_code ec) {
+      if (ec || c != self->conn_) return;
+      if (!self->cfg_.read_gate()) return self->read_next(c);
+      self->end_pause();
+      self->do_read(c);
+    });
+  }
+  void end_pause() {
+    if (!read_paused_) return;
+    read_paused_ = false;
+    m_.read_paused.set(0);
+    last_activity_ns_ = mono_ns();  // the watchdog's window starts again: a pause is not the exchange's silence
   }
 
   // Every complete frame of the bytes read is handled here, messages in order; a partial frame's
@@ -384,6 +414,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     idle_timer_.async_wait([self = this->shared_from_this(), c](error_code ec) {
       if (ec || c != self->conn_) return;
       const std::chrono::nanoseconds limit = self->cfg_.idle_timeout;
+      if (self->read_paused_) self->last_activity_ns_ = mono_ns();  // we are not reading: no silence to judge
       const std::chrono::nanoseconds idle(mono_ns() - self->last_activity_ns_);
       if (idle >= limit) return self->fail(c, net::error::timed_out, "idle timeout");
       self->arm_idle(c, limit - idle);
@@ -410,6 +441,8 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     connect_timer_.cancel();
     idle_timer_.cancel();
     ping_timer_.cancel();
+    gate_timer_.cancel();
+    end_pause();
     resolver_.cancel();
     queued_.fetch_sub(queue_.size(), std::memory_order_relaxed);
     queue_.clear();
@@ -522,7 +555,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
   std::shared_ptr<spdlog::logger> log_;
   feed_metrics m_;
   tcp::resolver resolver_;
-  net::steady_timer connect_timer_, reconnect_timer_, idle_timer_, ping_timer_, close_timer_;
+  net::steady_timer connect_timer_, reconnect_timer_, idle_timer_, ping_timer_, close_timer_, gate_timer_;
   backoff backoff_;
 
   conn_ptr conn_;     // the current attempt or open connection; null while waiting to reconnect
@@ -533,6 +566,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
   std::uint64_t mask_state_ = 1;
   bool started_ = false;
   bool stopped_ = false;
+  bool read_paused_ = false;  // the read gate holds reading back (read_next)
   std::int64_t last_activity_ns_ = 0;
   std::int64_t connected_at_ns_ = 0;
 

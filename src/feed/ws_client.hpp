@@ -29,6 +29,13 @@ struct ws_client_config {
   std::size_t max_message_bytes = 16u << 20;           // larger frames close the connection
   std::size_t max_send_queue = 1024;                   // queued outgoing messages; beyond it send() fails
   std::chrono::milliseconds backoff_reset_after{10000};  // a connection that lived this long resets the backoff
+  // Back-pressure (optional): asked on the client's strand after each read's messages were handled.
+  // False pauses reading — the kernel's receive buffer, then TCP's window, hold the rest, so the
+  // exchange's sending slows instead of a queue growing behind on_message — and the gate is asked
+  // again every read_gate_poll until it opens. The idle watchdog does not count a pause as silence.
+  // Counted in mdfan_feed_read_pauses_total; mdfan_feed_read_paused is 1 while paused.
+  std::function<bool()> read_gate;
+  std::chrono::microseconds read_gate_poll{500};
 };
 
 // Callbacks run on the client's strand.

@@ -77,6 +77,7 @@ TEST(AppConfig, DefaultsWithoutAnySource) {
   EXPECT_EQ(cfg.exchange.replay_speed, 1.0);
   EXPECT_EQ(cfg.exchange.candle_interval, "1m");
   EXPECT_EQ(cfg.exchange.market, "spot");
+  EXPECT_EQ(cfg.exchange.max_backlog, 20000U);
   EXPECT_EQ(cfg.bridge.max_pending, 100000U);
   EXPECT_EQ(cfg.bridge.max_backlog, 20000U);
   EXPECT_EQ(cfg.server.max_frame_bytes, 65536U);
@@ -122,6 +123,7 @@ const std::map<std::string, samples>& sample_values() {
       {"exchange.ws_url", {R"("ws://127.0.0.1:1")", "ws://127.0.0.1:2", "wss://example.com/ws"}},
       {"exchange.rest_url", {R"("http://127.0.0.1:1")", "http://127.0.0.1:2", "https://example.com"}},
       {"exchange.channels", {R"(["trade"])", "book,candle", "ticker"}},
+      {"exchange.max_backlog", {"0", "500", "70000"}},
       {"bridge.max_pending", {"1", "2", "3"}},
       {"bridge.max_backlog", {"0", "500", "70000"}},
       {"book.snapshot_depth", {"0", "5", "10"}},

@@ -458,6 +458,53 @@ TEST(ws_client, a_ping_flood_is_answered_with_the_latest_pong_only) {
   stop_client(client);
 }
 
+// The read gate: while it is closed the client reads nothing more (what the server sends waits in the
+// socket), the idle watchdog does not take the pause for a silent exchange, and when it opens the
+// waiting messages arrive in order on the same connection.
+TEST(ws_client, a_closed_read_gate_pauses_reading_without_losing_or_reconnecting) {
+  scripted_server srv;
+  metrics_registry metrics;
+  recorder rec;
+  test::io_thread io;
+  std::atomic<bool> open{false};
+  std::atomic<int> asked{0};
+  auto cfg = client_cfg("ws://127.0.0.1:" + std::to_string(srv.port()) + "/ws");
+  cfg.idle_timeout = 300ms;
+  cfg.read_gate = [&] {
+    ++asked;
+    return open.load();
+  };
+  auto client = make_ws_client(io.executor(), cfg, rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(srv.accept(server_frame(ws::opcode::text, R"({"n":0})")));  // read with the 101, then the gate
+  ASSERT_TRUE(wait_until([&] { return rec.count == 1 && asked > 0; }, 5s));
+  std::string later;
+  for (int i = 1; i < 20; ++i) later += server_frame(ws::opcode::text, "{\"n\":" + std::to_string(i) + "}");
+  ASSERT_TRUE(srv.write(later));
+  std::this_thread::sleep_for(800ms);  // over twice the idle window
+  EXPECT_EQ(rec.count, 1u) << "read while the gate was closed";
+  EXPECT_EQ(rec.close_count(), 0u) << "the pause was taken for an idle exchange";
+  EXPECT_EQ(metrics.value("mdfan_feed_read_paused", R"(feed="t")"), 1);
+  EXPECT_GT(asked.load(), 10) << "the gate is asked again while closed";
+
+  open = true;
+  ASSERT_TRUE(wait_until([&] { return rec.count == 20; }, 5s));
+  const auto msgs = rec.snapshot();
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(msgs[i], "{\"n\":" + std::to_string(i) + "}");
+  EXPECT_EQ(client->connects(), 1u);
+  EXPECT_EQ(rec.close_count(), 0u);
+  EXPECT_EQ(metrics.value("mdfan_feed_read_pauses_total", R"(feed="t")"), 1);
+  EXPECT_EQ(metrics.value("mdfan_feed_read_paused", R"(feed="t")"), 0);
+
+  // Reading again, the watchdog judges silence as before.
+  ASSERT_TRUE(wait_until([&] { return rec.close_count() >= 1; }, 5s));
+  {
+    std::lock_guard lock(rec.mu);
+    EXPECT_EQ(rec.closes.front(), net::error::timed_out) << rec.closes.front().message();
+  }
+  stop_client(client);
+}
+
 // What the client must not accept: a wrong accept key, a masked server frame, a message over
 // max_message_bytes, a close from the server. Each ends the connection (on_close) and the client
 // reconnects; the next connection works.

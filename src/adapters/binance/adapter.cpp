@@ -139,6 +139,7 @@ class binance_connection : public std::enable_shared_from_this<binance_connectio
     wc.backoff = cfg_.ws_backoff;
     wc.connect_timeout = cfg_.connect_timeout;
     wc.idle_timeout = cfg_.idle_timeout;
+    wc.read_gate = cfg_.read_gate;
     feed::ws_handlers h;
     std::weak_ptr<binance_connection> weak = shared_from_this();
     h.on_open = [weak] {

@@ -49,6 +49,8 @@ struct binance_config {
 
   // Sees every raw frame before parsing (`mdfan record`), on the connection's strand. Optional.
   std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap;
+  // Back-pressure from what consumes the events (adapter_options::read_gate). Optional.
+  std::function<bool()> read_gate;
 };
 
 // The Binance channels carrying the given event types (the app's `exchange.channels`):

@@ -14,6 +14,7 @@ std::unique_ptr<exchange_adapter> make_binance_adapter(const net::any_io_executo
   bc.symbols = opts.symbols;
   bc.channels = binance_channels_for(opts.types, opts.candle_interval);
   bc.tap = opts.tap;
+  bc.read_gate = opts.read_gate;
   bc.snapshot_depth = opts.snapshot_depth;
   return std::make_unique<binance_adapter>(ex, std::move(bc), sink, std::move(log), metrics);
 }

@@ -10,12 +10,14 @@ namespace mdfan::adapters {
 std::unique_ptr<exchange_adapter> make_bybit_adapter(
     const net::any_io_executor& ex, const bybit_config& cfg, event_sink_fn sink, std::shared_ptr<spdlog::logger> log,
     metrics_registry& metrics,
-    std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap) {
+    std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap,
+    std::function<bool()> read_gate) {
   if (!log) log = spdlog::default_logger();
   ws_adapter_config wc;
   wc.idle_timeout = cfg.idle_timeout;
   wc.ping_interval = cfg.ping_interval;
   wc.tap = std::move(tap);
+  wc.read_gate = std::move(read_gate);
   std::vector<connection_spec> conns;
   const auto plan = bybit_plan_connections(cfg);
   for (std::size_t i = 0; i < plan.size(); ++i) {
@@ -32,7 +34,7 @@ std::unique_ptr<exchange_adapter> make_bybit_adapter(
 std::unique_ptr<exchange_adapter> make_bybit_adapter(const net::any_io_executor& ex, const adapter_options& opts,
                                                      event_sink_fn sink, std::shared_ptr<spdlog::logger> log,
                                                      metrics_registry& metrics) {
-  return make_bybit_adapter(ex, make_bybit_config(opts), std::move(sink), std::move(log), metrics, opts.tap);
+  return make_bybit_adapter(ex, make_bybit_config(opts), std::move(sink), std::move(log), metrics, opts.tap, opts.read_gate);
 }
 
 }  // namespace mdfan::adapters

@@ -23,10 +23,11 @@ std::unique_ptr<exchange_adapter> make_bybit_adapter(const net::any_io_executor&
                                                      metrics_registry& metrics);
 
 // The same from a ready configuration (tests tune its timers: idle_timeout, ping_interval).
-// `tap` as adapter_options::tap.
+// `tap` and `read_gate` as adapter_options::tap and ::read_gate.
 std::unique_ptr<exchange_adapter> make_bybit_adapter(
     const net::any_io_executor& ex, const bybit_config& cfg, event_sink_fn sink, std::shared_ptr<spdlog::logger> log,
     metrics_registry& metrics,
-    std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap = {});
+    std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap = {},
+    std::function<bool()> read_gate = {});
 
 }  // namespace mdfan::adapters

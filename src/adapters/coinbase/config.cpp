@@ -70,6 +70,7 @@ coinbase_config coinbase_config_from(const adapter_options& opts) {
   c.native_candles = c.candle_interval_ns == 300'000'000'000;
   if (c.native_candles) c.candle_interval = "5m";
   c.tap = opts.tap;
+  c.read_gate = opts.read_gate;
   return c;
 }
 

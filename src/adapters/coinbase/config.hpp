@@ -46,6 +46,8 @@ struct coinbase_config {
   // connection of a recording, whose sequences interleave: it does not check them.
   bool check_sequence = true;
   std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap;
+  // Back-pressure from what consumes the events (adapter_options::read_gate). Optional.
+  std::function<bool()> read_gate;
 
   bool wants_market_trades() const noexcept { return trades || (candles && !native_candles); }
 };

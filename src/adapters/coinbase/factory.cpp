@@ -36,6 +36,7 @@ std::unique_ptr<exchange_adapter> make_coinbase_adapter(const net::any_io_execut
                                   std::max(wc.backoff.initial, std::chrono::milliseconds(10000)));
   wc.backoff.max = std::max(wc.backoff.max, wc.backoff.initial);
   wc.tap = cfg.tap;
+  wc.read_gate = cfg.read_gate;
   std::vector<connection_spec> conns;
   for (auto& plan : plans) {
     plan.cfg.subscribe_window = window;

@@ -47,6 +47,7 @@ class ws_adapter::connection final : public std::enable_shared_from_this<ws_adap
     wc.idle_timeout = cfg_.idle_timeout;
     wc.ping_interval = cfg_.ws_ping_interval;
     wc.max_message_bytes = cfg_.max_message_bytes;
+    wc.read_gate = cfg_.read_gate;
     feed::ws_handlers h;
     std::weak_ptr<connection> weak = shared_from_this();
     h.on_open = [weak] {

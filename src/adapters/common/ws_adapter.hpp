@@ -33,6 +33,8 @@ struct ws_adapter_config {
   std::chrono::milliseconds start_spacing{0};
   // Sees every raw frame before the session does (adapter_options::tap). Optional.
   std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap;
+  // Back-pressure from what consumes the events (adapter_options::read_gate). Optional.
+  std::function<bool()> read_gate;
 };
 
 struct connection_spec {

@@ -29,6 +29,7 @@ std::unique_ptr<exchange_adapter> make_kraken_adapter(const net::any_io_executor
   wc.idle_timeout = idle_timeout;
   wc.ping_interval = ping_interval;
   wc.tap = opts.tap;
+  wc.read_gate = opts.read_gate;
 
   // Symbols are spread over connections of at most max_symbols_per_connection each.
   std::vector<connection_spec> conns;

@@ -65,6 +65,7 @@ okx_config okx_config_from(const adapter_options& opts) {
   if (cfg.ws_url.rfind("ws://", 0) != 0 && cfg.ws_url.rfind("wss://", 0) != 0)
     throw std::invalid_argument(fmt::format("okx: ws_url '{}' must start with ws:// or wss://", cfg.ws_url));
   cfg.tap = opts.tap;
+  cfg.read_gate = opts.read_gate;
   if (opts.symbols.empty()) throw std::invalid_argument("okx: symbols: at least one instrument is required");
   for (const auto& s : opts.symbols) {
     std::string native = okx_native_symbol(s);

@@ -59,6 +59,8 @@ struct okx_config {
   backoff_config backoff{};
   // Sees every raw frame (adapter_options::tap). Optional.
   std::function<void(std::string_view connection, std::string_view msg, std::int64_t receive_ns)> tap;
+  // Back-pressure from what consumes the events (adapter_options::read_gate). Optional.
+  std::function<bool()> read_gate;
 };
 
 // "1m" -> "1m", "1h"/"1H" -> "1H", "1d"/"1D" -> "1D", "1w"/"1W" -> "1W", "1M" (month) -> "1M"; an

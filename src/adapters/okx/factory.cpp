@@ -20,6 +20,7 @@ std::unique_ptr<exchange_adapter> make_okx_adapter(const net::any_io_executor& e
   wc.backoff = cfg.backoff;
   wc.start_spacing = cfg.connection_spacing;
   wc.tap = cfg.tap;
+  wc.read_gate = cfg.read_gate;
   std::vector<connection_spec> specs;
   for (auto& plan : plan_connections(cfg)) {
     okx_session_config sc;
