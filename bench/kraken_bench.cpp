@@ -1,5 +1,6 @@
 // Kraken WebSocket v2: the parser (parse + normalize into events / book entries, numbers kept as
-// their text) against a bare simdjson On-Demand walk of every field of the same message, per type.
+// their text) against a bare simdjson On-Demand walk of every field of the same message, per type;
+// "/general" is the parser with its fast path off.
 #include <benchmark/benchmark.h>
 
 #include "adapters/kraken/parser.hpp"
@@ -14,12 +15,20 @@ void run_mdfan(benchmark::State& state, const char* file) {
                            mdfan::adapters::kraken_parse_error>(state, parser, msg);
 }
 
+void run_general(benchmark::State& state, const char* file) {
+  const auto msg = mdfan::bench::minified("kraken", file);
+  mdfan::adapters::kraken_parser parser;
+  mdfan::bench::run_parser_general<mdfan::adapters::kraken_parser, mdfan::adapters::kraken_message,
+                                   mdfan::adapters::kraken_parse_error>(state, parser, msg);
+}
+
 void run_simdjson(benchmark::State& state, const char* file) {
   mdfan::bench::run_bare(state, mdfan::bench::minified("kraken", file));
 }
 
-#define MDFAN_KRAKEN_PAIR(type, file)                                       \
-  BENCHMARK_CAPTURE(run_mdfan, type, file)->Name("kraken/" #type "/mdfan"); \
+#define MDFAN_KRAKEN_PAIR(type, file)                                           \
+  BENCHMARK_CAPTURE(run_mdfan, type, file)->Name("kraken/" #type "/mdfan");     \
+  BENCHMARK_CAPTURE(run_general, type, file)->Name("kraken/" #type "/general"); \
   BENCHMARK_CAPTURE(run_simdjson, type, file)->Name("kraken/" #type "/simdjson")
 
 MDFAN_KRAKEN_PAIR(book_snapshot, "book_snapshot.json");

@@ -1,6 +1,8 @@
 // libFuzzer target for the Kraken WebSocket v2 parser and protocol session. The input goes through the
 // stateless decoder whole, then, split at newlines, through a session (books with checksums, candles
 // built from trades) as a sequence of messages on one connection, with a close and reopen at the end.
+// The parser reads the whole input, and each line on one reused parser, to the same output (events,
+// book entries with checksums, control fields) or the same error with the fast path on and off.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -8,12 +10,51 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/kraken/parser.hpp"
 #include "adapters/kraken/session.hpp"
 #include "fuzz_util.hpp"
 
 using namespace mdfan;
 using fuzz::discard_io;
 using fuzz::padded;
+
+namespace {
+
+// Everything a parse gave, as text. (The decoder shows neither checksums nor control traffic, so
+// the parser's own output is compared.)
+std::string outcome(bool ok, const adapters::kraken_message& m, const adapters::kraken_parse_error& e) {
+  if (!ok) return "error " + e.reason + "|" + e.symbol + "|" + (e.book ? "1" : "0");
+  std::string s = "ok " + std::to_string(static_cast<int>(m.what)) + (m.snapshot ? " s" : " u");
+  for (const auto& ev : m.events) s += "|" + encode_json(ev);
+  for (std::size_t i = 0; i < m.book_count; ++i) {
+    const auto& b = m.books[i];
+    s += "|book " + b.symbol + " " + b.instrument + " " + std::to_string(b.checksum) + " " +
+         std::to_string(b.exchange_ts_ns);
+    for (const auto& l : b.bids) s.append(" b ").append(l.price.str()).append(" ").append(l.size.str());
+    for (const auto& l : b.asks) s.append(" a ").append(l.price.str()).append(" ").append(l.size.str());
+  }
+  for (const auto& p : m.pairs)
+    s += "|pair " + p.symbol + " " + std::to_string(p.precision.price) + " " + std::to_string(p.precision.qty);
+  const auto& c = m.control;
+  s += "|control " + std::to_string(static_cast<int>(c.what)) + (c.success ? " 1 " : " 0 ") + c.channel + " " +
+       c.symbol + " " + c.error + " " + c.system;
+  return s;
+}
+
+// `msg` (padded) parsed by `fast` with the fast path on and by `general` with it off: traps on any
+// difference.
+void check_fast_path_same(adapters::kraken_parser& fast, adapters::kraken_parser& general, std::string_view msg) {
+  static adapters::kraken_message ma, mb;
+  static adapters::kraken_parse_error ea, eb;
+  adapters::fast_path_enabled() = true;
+  const bool ok_a = fast.parse_padded(msg, 1, ma, ea);
+  adapters::fast_path_enabled() = false;
+  const bool ok_b = general.parse_padded(msg, 1, mb, eb);
+  adapters::fast_path_enabled() = true;
+  if (outcome(ok_a, ma, ea) != outcome(ok_b, mb, eb)) __builtin_trap();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto& log = fuzz::silent_logger();
@@ -25,6 +66,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<event> out;
   std::string error;
   (void)decoder->decode(padded(input, buf), 1, out, error);
+
+  static adapters::kraken_parser fast, general;
+  check_fast_path_same(fast, general, padded(input, buf));
+  fuzz::for_each_line(input, 256, [&](std::string_view line, std::size_t /*index*/) {
+    check_fast_path_same(fast, general, padded(line, buf));
+  });
 
   adapters::adapter_options opts;
   opts.exchange = exchange_id::kraken;

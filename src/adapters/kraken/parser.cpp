@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "adapters/common/json_reader.hpp"
+#include "adapters/common/wire_shape.hpp"
 #include "adapters/kraken/symbols.hpp"
 
 namespace mdfan::adapters {
@@ -76,13 +77,12 @@ constexpr std::int64_t minute_ns = 60'000'000'000LL;
 
 // ---- free functions
 
-bool kraken_number_text(std::string_view raw, decimal& out) noexcept {
-  if (raw.empty()) return false;
-  // The common case: no exponent. decimal::parse checks [-]digits[.digits]; JSON also wants a digit
-  // at both ends ("1." and ".5" are not numbers).
+namespace {
+// kraken_number_text() of a number written with an exponent; false for any other text.
+[[gnu::noinline]] bool exponent_number_text(std::string_view raw, decimal& out) noexcept {
   bool exponent = false;
   for (const char c : raw) exponent |= (c == 'e') | (c == 'E');
-  if (!exponent) return is_digit(raw.back()) && is_digit(raw[raw.front() == '-' ? 1 : 0]) && decimal::parse(raw, out);
+  if (!exponent) return false;
   // JSON number: -? digits (. digits)? [eE] [+-]? digits
   std::size_t i = 0;
   const bool negative = raw[0] == '-';
@@ -153,6 +153,16 @@ bool kraken_number_text(std::string_view raw, decimal& out) noexcept {
   }
   return decimal::parse(std::string_view(buf, n), out);
 }
+}  // namespace
+
+bool kraken_number_text(std::string_view raw, decimal& out) noexcept {
+  if (raw.empty()) return false;
+  // The common case: no exponent. decimal::parse checks [-]digits[.digits] (and fails on an
+  // exponent's letter); JSON also wants a digit at both ends ("1." and ".5" are not numbers).
+  const std::size_t first = raw.front() == '-' ? 1 : 0;
+  if (raw.size() > first && is_digit(raw[first]) && is_digit(raw.back()) && decimal::parse(raw, out)) return true;
+  return exponent_number_text(raw, out);
+}
 
 bool kraken_parse_time(std::string_view t, std::int64_t& ns) noexcept { return rfc3339_ns(t, ns, true); }
 
@@ -218,7 +228,7 @@ struct kraken_parser::impl : json_reader {
     if (raw.empty() || (raw.front() != '-' && !is_digit(raw.front()))) return wrong(v, key, "a number");
     if (!kraken_number_text(raw, d))
       return failf("{}: field '{}' is not a decimal number: '{}'", what, key, raw.substr(0, 40));
-    if (non_negative && d.str().front() == '-')
+    if (non_negative && negative(d))
       return failf("{}: field '{}' is negative: '{}'", what, key, raw.substr(0, 40));
     return true;
   }
@@ -229,6 +239,8 @@ struct kraken_parser::impl : json_reader {
       return failf("{}: field '{}' is not an RFC 3339 time: '{}'", what, key, s.substr(0, 40));
     return true;
   }
+  // A number read as a price or quantity is refused when negative, unless the field may be (a change).
+  static bool negative(const decimal& d) noexcept { return d.str().front() == '-'; }
   const std::string& instrument(std::string_view symbol) { return instruments.get(symbol, kraken_normalize); }
   void header(event_header& h, std::string_view symbol, std::int64_t ts) {
     fill_header(h, exchange_id::kraken, symbol, instrument(symbol), ts, recv);
@@ -264,15 +276,22 @@ struct kraken_parser::impl : json_reader {
     });
   }
 
+  // The next entry of the message's books, reset; its vectors keep their capacity.
+  kraken_book_data& next_book() {
+    if (out->books.size() <= out->book_count) out->books.emplace_back();
+    kraken_book_data& b = out->books[out->book_count++];
+    b.symbol.clear();
+    b.bids.clear();
+    b.asks.clear();
+    b.checksum = 0;
+    b.exchange_ts_ns = 0;
+    return b;
+  }
+  void finish_book(kraken_book_data& b) { b.instrument.assign(instrument(b.symbol)); }
+
   bool read_book(od::value& data) {
     return for_objects(data, "data", [&](od::object& o) {
-      if (out->books.size() <= out->book_count) out->books.emplace_back();
-      kraken_book_data& b = out->books[out->book_count++];
-      b.symbol.clear();
-      b.bids.clear();
-      b.asks.clear();
-      b.checksum = 0;
-      b.exchange_ts_ns = 0;
+      kraken_book_data& b = next_book();
       bool has_checksum = false;
       if (!for_fields(o, [&](std::string_view key, od::value& x) {
             if (key == "symbol") {
@@ -298,7 +317,7 @@ struct kraken_parser::impl : json_reader {
         return false;
       if (b.symbol.empty()) return missing("symbol");
       if (!has_checksum) return missing("checksum");
-      b.instrument.assign(instrument(b.symbol));
+      finish_book(b);
       return true;
     });
   }
@@ -382,12 +401,15 @@ struct kraken_parser::impl : json_reader {
       if (!has_price) return missing("price");
       if (!has_qty) return missing("qty");
       if (!has_id) return missing("trade_id");
-      header(tr, sym, ts);
-      tr.sequence = id;
-      char digits[24];
-      tr.trade_id.assign(digits, std::to_chars(digits, digits + sizeof digits, id).ptr);
+      finish_trade(tr, sym, id, ts);
       return true;
     });
+  }
+  void finish_trade(trade& tr, std::string_view sym, std::uint64_t id, std::int64_t ts) {
+    header(tr, sym, ts);
+    tr.sequence = id;
+    char digits[24];
+    tr.trade_id.assign(digits, std::to_chars(digits, digits + sizeof digits, id).ptr);
   }
 
   bool read_ohlc(od::value& data, std::int64_t message_ts) {
@@ -417,12 +439,18 @@ struct kraken_parser::impl : json_reader {
       if (name.empty()) return failf("ohlc: unknown interval {}", minutes);
       if (c.open.empty() || c.high.empty() || c.low.empty() || c.close.empty() || c.volume.empty())
         return fail("ohlc: missing open, high, low, close or volume");
-      header(c, sym, message_ts != 0 ? message_ts : candle_ts);
-      c.interval.assign(name);
-      // Inclusive end, as the other exchanges report it: the last millisecond of the interval.
-      c.close_time_ns = c.open_time_ns + static_cast<std::int64_t>(minutes) * minute_ns - 1'000'000;
+      finish_candle(c, sym, minutes, name, message_ts, candle_ts);
       return true;
     });
+  }
+  // `name`: kraken_interval_name(minutes), known. The message's time stamps the candle; the
+  // candle's own (deprecated) one only when the message has none.
+  void finish_candle(candle& c, std::string_view sym, std::uint64_t minutes, std::string_view name,
+                     std::int64_t message_ts, std::int64_t candle_ts) {
+    header(c, sym, message_ts != 0 ? message_ts : candle_ts);
+    c.interval.assign(name);
+    // Inclusive end, as the other exchanges report it: the last millisecond of the interval.
+    c.close_time_ns = c.open_time_ns + static_cast<std::int64_t>(minutes) * minute_ns - 1'000'000;
   }
 
   bool read_status(od::value& data) {
@@ -596,14 +624,13 @@ struct kraken_parser::impl : json_reader {
         what = "book";
         if (!data_seen) return missing("data");
         if (type < 0) return missing("type");
-        out->what = kraken_message::kind::book;
+        out->what = kraken_message::kind::book;  // out->snapshot: set above
         return true;
       case channel_kind::ticker:
       case channel_kind::trade:
       case channel_kind::ohlc:
         if (!data_seen) return fail("missing field 'data'");
-        out->what = kraken_message::kind::events;
-        if (ch == channel_kind::ohlc && out->snapshot) mark_closed_candles();
+        finish_events(ch);
         return true;
       case channel_kind::instrument: out->what = kraken_message::kind::instrument; return true;
       case channel_kind::status:
@@ -611,17 +638,24 @@ struct kraken_parser::impl : json_reader {
         ctl.what = kraken_control::kind::status;
         ctl.channel = "status";
         return true;
-      case channel_kind::heartbeat:
-        out->what = kraken_message::kind::control;
-        ctl.what = kraken_control::kind::heartbeat;
-        ctl.channel = "heartbeat";
-        return true;
+      case channel_kind::heartbeat: finish_heartbeat(); return true;
       case channel_kind::other:
         out->what = kraken_message::kind::control;
         ctl.what = kraken_control::kind::other;
         return true;
     }
     return true;
+  }
+
+  // The events of a ticker, trade or ohlc message are read (out->snapshot set).
+  void finish_events(channel_kind ch) {
+    out->what = kraken_message::kind::events;
+    if (ch == channel_kind::ohlc && out->snapshot) mark_closed_candles();
+  }
+  void finish_heartbeat() {
+    out->what = kraken_message::kind::control;
+    out->control.what = kraken_control::kind::heartbeat;
+    out->control.channel = "heartbeat";
   }
 
   // In an ohlc snapshot every candle but the newest of its symbol is complete.
@@ -639,16 +673,188 @@ struct kraken_parser::impl : json_reader {
     }
   }
 
+  // ---- the fast path (wire_shape.hpp): the channels Kraken sends most, in its own field order.
+  // Each reader accepts exactly what the general path reads to the same output, or returns false;
+  // numbers and times go through the same functions (kraken_number_text, kraken_parse_time).
+
+  // A price or quantity: a JSON number in strict form whose text is a decimal; not negative
+  // unless `signed_ok`.
+  static bool fast_number(wire_shape& w, decimal& d, bool signed_ok = false) {
+    std::string_view raw;
+    return w.number(raw) && kraken_number_text(raw, d) && (signed_ok || !negative(d));
+  }
+  // A number no output keeps (vwap, change_pct): only its form is checked.
+  static bool fast_skip_number(wire_shape& w) {
+    std::string_view raw;
+    return w.number(raw);
+  }
+  static bool fast_time(wire_shape& w, std::int64_t& ns) {
+    std::string_view s;
+    return w.str(s) && kraken_parse_time(s, ns);
+  }
+  static bool fast_symbol(wire_shape& w, std::string_view& sym) { return w.str(sym) && !sym.empty(); }
+
+  // [{"price":..,"qty":..},...], possibly empty.
+  static bool fast_levels(wire_shape& w, std::vector<price_level>& levels) {
+    if (!w.lit('[')) return false;
+    if (w.lit(']')) return true;
+    do {
+      price_level& l = levels.emplace_back();
+      if (!w.lit(R"({"price":)") || !fast_number(w, l.price) || !w.lit(R"(,"qty":)") || !fast_number(w, l.size) ||
+          !w.lit('}'))
+        return false;
+    } while (w.lit(','));
+    return w.lit(']');
+  }
+
+  // {"symbol":..,"bids":[..],"asks":[..],"checksum":..,"timestamp":..}
+  bool fast_book(wire_shape& w) {
+    kraken_book_data& b = next_book();
+    std::string_view sym;
+    std::uint64_t crc = 0;
+    if (!w.lit(R"({"symbol":)") || !fast_symbol(w, sym) || !w.lit(R"(,"bids":)") || !fast_levels(w, b.bids) ||
+        !w.lit(R"(,"asks":)") || !fast_levels(w, b.asks) || !w.lit(R"(,"checksum":)") || !w.u64(crc) ||
+        crc > 0xffffffffu || !w.lit(R"(,"timestamp":)") || !fast_time(w, b.exchange_ts_ns) || !w.lit('}'))
+      return false;
+    b.symbol.assign(sym);
+    b.checksum = static_cast<std::uint32_t>(crc);
+    finish_book(b);
+    return true;
+  }
+
+  // {"symbol":..,"bid":..,"bid_qty":..,"ask":..,"ask_qty":..,"last":..,"volume":..,"vwap":..,"low":..,
+  //  "high":..,"change":..,"change_pct":..,"timestamp":..}; the timestamp may be absent (0 then).
+  bool fast_ticker(wire_shape& w) {
+    ticker& tk = add_event<ticker>();
+    std::string_view sym;
+    std::int64_t ts = 0;
+    if (!w.lit(R"({"symbol":)") || !fast_symbol(w, sym) || !w.lit(R"(,"bid":)") || !fast_number(w, tk.bid_price) ||
+        !w.lit(R"(,"bid_qty":)") || !fast_number(w, tk.bid_size) || !w.lit(R"(,"ask":)") ||
+        !fast_number(w, tk.ask_price) || !w.lit(R"(,"ask_qty":)") || !fast_number(w, tk.ask_size) ||
+        !w.lit(R"(,"last":)") || !fast_number(w, tk.last_price) || !w.lit(R"(,"volume":)") ||
+        !fast_number(w, tk.volume_24h) || !w.lit(R"(,"vwap":)") || !fast_skip_number(w) || !w.lit(R"(,"low":)") ||
+        !fast_number(w, tk.low_24h) || !w.lit(R"(,"high":)") || !fast_number(w, tk.high_24h) ||
+        !w.lit(R"(,"change":)") || !fast_number(w, tk.change_24h, true) || !w.lit(R"(,"change_pct":)") ||
+        !fast_skip_number(w))
+      return false;
+    if (w.lit(R"(,"timestamp":)") && !fast_time(w, ts)) return false;
+    if (!w.lit('}')) return false;
+    header(tk, sym, ts);
+    return true;
+  }
+
+  // {"symbol":..,"side":"buy"|"sell","price":..,"qty":..,"ord_type":..,"trade_id":..,"timestamp":..}
+  bool fast_trade(wire_shape& w) {
+    trade& tr = add_event<trade>();
+    std::string_view sym, ord_type;
+    std::uint64_t id = 0;
+    std::int64_t ts = 0;
+    if (!w.lit(R"({"symbol":)") || !fast_symbol(w, sym)) return false;
+    if (w.lit(R"(,"side":"buy")")) {
+      tr.aggressor = side::buy;
+    } else if (w.lit(R"(,"side":"sell")")) {
+      tr.aggressor = side::sell;
+    } else {
+      return false;
+    }
+    if (!w.lit(R"(,"price":)") || !fast_number(w, tr.price) || !w.lit(R"(,"qty":)") || !fast_number(w, tr.size) ||
+        !w.lit(R"(,"ord_type":)") || !w.str(ord_type) || !w.lit(R"(,"trade_id":)") || !w.u64(id) ||
+        !w.lit(R"(,"timestamp":)") || !fast_time(w, ts) || !w.lit('}'))
+      return false;
+    finish_trade(tr, sym, id, ts);
+    return true;
+  }
+
+  // {"symbol":..,"open":..,"high":..,"low":..,"close":..,"trades":..,"volume":..,"vwap":..,
+  //  "interval_begin":..,"interval":..,"timestamp":..}; the deprecated timestamp may be absent.
+  bool fast_candle(wire_shape& w, std::int64_t message_ts) {
+    candle& c = add_event<candle>();
+    std::string_view sym;
+    std::uint64_t minutes = 0;
+    std::int64_t candle_ts = 0;
+    if (!w.lit(R"({"symbol":)") || !fast_symbol(w, sym) || !w.lit(R"(,"open":)") || !fast_number(w, c.open) ||
+        !w.lit(R"(,"high":)") || !fast_number(w, c.high) || !w.lit(R"(,"low":)") || !fast_number(w, c.low) ||
+        !w.lit(R"(,"close":)") || !fast_number(w, c.close) || !w.lit(R"(,"trades":)") || !w.u64(c.trades) ||
+        !w.lit(R"(,"volume":)") || !fast_number(w, c.volume) || !w.lit(R"(,"vwap":)") || !fast_skip_number(w) ||
+        !w.lit(R"(,"interval_begin":)") || !fast_time(w, c.open_time_ns) || !w.lit(R"(,"interval":)") ||
+        !w.u64(minutes))
+      return false;
+    if (w.lit(R"(,"timestamp":)") && !fast_time(w, candle_ts)) return false;
+    const std::string_view name = kraken_interval_name(minutes);
+    if (!w.lit('}') || name.empty()) return false;
+    finish_candle(c, sym, minutes, name, message_ts, candle_ts);
+    return true;
+  }
+
+  // The whole message: {"channel":"heartbeat"}, or
+  // {"channel":"book"|"ticker"|"trade","type":"snapshot"|"update","data":[<entry>,...]}, or
+  // {"channel":"ohlc","type":..,"timestamp":..,"data":[<entry>,...]}, with at least one entry.
+  bool parse_fast(const char* buf, std::size_t len) {
+    wire_shape w(buf, len);
+    if (!w.lit(R"({"channel":")")) return false;
+    if (w.lit(R"(heartbeat"})")) {
+      if (!w.at_end()) return false;
+      finish_heartbeat();
+      return true;
+    }
+    channel_kind ch = channel_kind::none;
+    if (w.lit(R"(book",)")) {
+      ch = channel_kind::book;
+    } else if (w.lit(R"(trade",)")) {
+      ch = channel_kind::trade;
+    } else if (w.lit(R"(ticker",)")) {
+      ch = channel_kind::ticker;
+    } else if (w.lit(R"(ohlc",)")) {
+      ch = channel_kind::ohlc;
+    } else {
+      return false;
+    }
+    if (w.lit(R"("type":"update")")) {
+      out->snapshot = false;
+    } else if (w.lit(R"("type":"snapshot")")) {
+      out->snapshot = true;
+    } else {
+      return false;
+    }
+    std::int64_t message_ts = 0;
+    if (ch == channel_kind::ohlc && (!w.lit(R"(,"timestamp":)") || !fast_time(w, message_ts))) return false;
+    if (!w.lit(R"(,"data":[)")) return false;
+    do {
+      bool ok = false;
+      switch (ch) {
+        case channel_kind::book: ok = fast_book(w); break;
+        case channel_kind::trade: ok = fast_trade(w); break;
+        case channel_kind::ticker: ok = fast_ticker(w); break;
+        default: ok = fast_candle(w, message_ts); break;
+      }
+      if (!ok) return false;
+    } while (w.lit(','));
+    if (!w.lit("]}") || !w.at_end()) return false;
+    if (ch == channel_kind::book) {
+      out->what = kraken_message::kind::book;
+    } else {
+      finish_events(ch);
+    }
+    return true;
+  }
+
   bool parse(const char* buf, std::size_t len, std::size_t capacity, std::int64_t receive_ns, kraken_message& m,
              kraken_parse_error& e) {
     m.clear();
     e.reason.clear();
     e.symbol.clear();
     e.book = false;
-    err = &e;
-    begin(e.reason);
     out = &m;
     recv = receive_ns;
+    if (fast_path_enabled()) {
+      if (parse_fast(buf, len)) {
+        ++fast_path_hits();
+        return true;
+      }
+      m.clear();  // what the fast path read before it gave up
+    }
+    err = &e;
+    begin(e.reason);
     book_symbol = {};
     if (run(buf, len, capacity)) {
       e.symbol.clear();
