@@ -196,7 +196,9 @@ class coinbase_venue final : public venue {
   }
 
   std::string_view render(venue_session& session, const sim_message& msg, std::string& scratch) override {
-    scratch = numbered(static_cast<cb_session&>(session), msg.payload());
+    std::string_view payload = msg.payload();
+    if (!payload.empty() && payload.back() == '\n') payload.remove_suffix(1);  // the shared text's extra byte
+    scratch = numbered(static_cast<cb_session&>(session), payload);
     return scratch;
   }
 
@@ -434,8 +436,8 @@ class coinbase_venue final : public venue {
   }
 
   // Counts the message (the clock advances) and, when someone listens, formats and pushes it. The
-  // shared text has no sequence_num (numbered() adds each connection's) and one extra trailing byte,
-  // so sim_message::payload() is the message itself.
+  // shared text has no sequence_num (numbered() adds each connection's) and one extra trailing byte
+  // (a newline), which render() leaves out: Coinbase's frames end with the closing brace.
   template <class Fill>
   void emit(std::uint32_t t, message_sink& sink, Fill&& fill) {
     ++count_;
