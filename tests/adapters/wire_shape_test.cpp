@@ -2,9 +2,11 @@
 // anything else, and never reads past the end it was given.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "adapters/common/json_reader.hpp"
 #include "adapters/common/wire_shape.hpp"
 
 namespace mdfan::adapters {
@@ -78,6 +80,40 @@ TEST(WireShape, MsKeepsTheEpochRange) {
   EXPECT_EQ(ns, 1'700'000'000'000'000'000LL);
   wire_shape b(too_big.data(), too_big.size());
   EXPECT_FALSE(b.ms(ns));
+}
+
+// The strict time reader agrees with the general RFC 3339 reader wherever it accepts, and refuses
+// every form it does not own (the general reader decides those): each day of 1969-2100 at two times
+// of day and four fraction lengths, impossible dates, and other spellings.
+TEST(WireShape, StrictTimesAgreeWithTheGeneralReader) {
+  std::size_t strict = 0;
+  for (int y = 1969; y <= 2100; ++y)
+    for (int mo = 1; mo <= 12; ++mo)
+      for (int d = 1; d <= 31; ++d)
+        for (const char* rest : {"T00:00:00Z", "T23:59:59.5Z", "T12:34:56.123456Z", "T01:02:03.987654321Z"}) {
+          char text[40];
+          std::snprintf(text, sizeof text, "%04d-%02d-%02d%s", y, mo, d, rest);
+          std::int64_t fast = -1, general = -1;
+          if (wire_time_ns(text, fast)) {
+            ++strict;
+            ASSERT_TRUE(rfc3339_ns(text, general, true)) << text;
+            ASSERT_EQ(fast, general) << text;
+          } else {
+            // Only outside its range or for days that do not exist.
+            const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+            const int days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+            ASSERT_TRUE(y < 1970 || y > 2099 || d > days[mo - 1]) << text;
+          }
+        }
+  EXPECT_EQ(strict, std::size_t{47482} * 4);  // the days of 1970-2099
+  std::int64_t ns = 0;
+  for (const char* other : {"2023-02-09T20:32:50+00:00", "2023-02-09t20:32:50Z", "2023-02-09T20:32:50z",
+                            "2023-02-09T20:32:60Z", "2023-02-09T20:32:50.Z", "2023-02-09T20:32:50.1234567890Z",
+                            "2023-02-09 20:32:50Z", "2023-13-09T20:32:50Z", "2023-02-09T24:00:00Z", "2023-2-09T20:32:50Z",
+                            "2023-02-09T20:32:5xZ", "2023-02-09T20:32:50"})
+    EXPECT_FALSE(wire_time_ns(other, ns)) << other;
+  ASSERT_TRUE(wire_time_ns("2023-02-09T20:32:50.714964855Z", ns));
+  EXPECT_EQ(ns, 1675974770714964855LL);
 }
 
 }  // namespace

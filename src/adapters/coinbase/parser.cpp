@@ -1,6 +1,5 @@
 #include "adapters/coinbase/parser.hpp"
 
-#include <bit>
 #include <charconv>
 #include <cstring>
 #include <limits>
@@ -70,149 +69,6 @@ bool candle_start_ns(std::uint64_t start, std::int64_t& ns) noexcept {
   ns = static_cast<std::int64_t>(start) * ns_per_s;
   return true;
 }
-
-// The time form Coinbase stamps messages with, "YYYY-MM-DDTHH:MM:SS[.fffffffff]Z" (1 to 9 fraction
-// digits, or none), for years 1970-2099 and every field in its calendar range -> ns since the epoch.
-// False for anything else (offsets, lower case, leap seconds, other years, Feb 30, ...): rfc3339_ns
-// then reads or refuses it. Where both accept, both count proleptic Gregorian days to the same value.
-bool wire_time_ns(std::string_view s, std::int64_t& ns) noexcept {
-  const std::size_t n = s.size();
-  if (n < 20 || n > 30 || s[n - 1] != 'Z') return false;
-  const char* p = s.data();
-  // "YYYY-MM-" and "DDTHH:MM" as two words: the separators compared at once, and the digit bytes
-  // checked at once (a digit XOR '0' is 0-9: no bit in 0xF0, and +6 stays below 0x10).
-  std::uint64_t a, b;
-  std::memcpy(&a, p, 8);
-  std::memcpy(&b, p + 8, 8);
-  constexpr std::uint64_t zeros = 0x3030303030303030ULL, six = 0x0606060606060606ULL;
-  constexpr std::uint64_t high_nibbles = 0xF0F0F0F0F0F0F0F0ULL, sixteen = 0x1010101010101010ULL;
-  const auto not_digits = [&](std::uint64_t w, std::uint64_t digit_bytes) {
-    const std::uint64_t x = w ^ zeros;
-    return ((x & high_nibbles) | ((x + six) & sixteen)) & digit_bytes;
-  };
-  if ((a & 0xFF0000FF00000000ULL) != 0x2D00002D00000000ULL ||  // '-' at 4 and 7
-      (b & 0x0000FF0000FF0000ULL) != 0x00003A0000540000ULL ||  // 'T' at 10, ':' at 13
-      not_digits(a, 0x00FFFF00FFFFFFFFULL) != 0 || not_digits(b, 0xFFFF00FFFF00FFFFULL) != 0 || p[16] != ':')
-    return false;
-  const auto dig = [p](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(p[i])) - '0'; };
-  const unsigned s0 = dig(17), s1 = dig(18);
-  if (s0 > 9 || s1 > 9) return false;
-  const unsigned y = dig(0) * 1000 + dig(1) * 100 + dig(2) * 10 + dig(3), mo = dig(5) * 10 + dig(6),
-                 d = dig(8) * 10 + dig(9), h = dig(11) * 10 + dig(12), mi = dig(14) * 10 + dig(15), sec = s0 * 10 + s1;
-  std::int64_t frac = 0;
-  if (n > 20) {  // ".f" .. ".fffffffff" before the Z
-    const std::size_t digits = n - 21;
-    if (p[19] != '.' || digits == 0) return false;
-    for (std::size_t i = 20; i < n - 1; ++i) {
-      const unsigned f = dig(i);
-      if (f > 9) return false;
-      frac = frac * 10 + f;
-    }
-    constexpr std::int64_t scale[10] = {1'000'000'000, 100'000'000, 10'000'000, 1'000'000, 100'000,
-                                        10'000,        1'000,       100,        10,        1};
-    frac *= scale[digits];
-  }
-  static constexpr unsigned days_before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-  static constexpr unsigned month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1970 || y > 2099 || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59) return false;
-  const bool leap = y % 4 == 0;  // 2000 is one; 1900 and 2100 are outside the range
-  if (d < 1 || d > month_days[mo - 1] + (leap && mo == 2 ? 1U : 0U)) return false;
-  const std::int64_t days = static_cast<std::int64_t>(y - 1970) * 365 + (y - 1969) / 4 + days_before[mo - 1] +
-                            (leap && mo > 2 ? 1 : 0) + d - 1;
-  ns = ((days * 24 + h) * 3600 + mi * 60 + sec) * ns_per_s + frac;
-  return true;
-}
-
-// The cursor of the fast path: wire_shape's contract (false when the bytes differ from the expected
-// shape; nothing read past `end`) for the reads Coinbase's messages repeat most, made cheaper — keys
-// compared as literals of known length, strings scanned 8 bytes at a time (a ticker is mostly strings).
-static_assert(std::endian::native == std::endian::little, "the fast path reads 8 bytes as one little-endian word");
-
-class wire {
- public:
-  wire(const char* begin, std::size_t len) noexcept : p_(begin), end_(begin + len) {}
-
-  // These exact bytes (a key with its punctuation).
-  template <std::size_t N>
-  bool lit(const char (&s)[N]) noexcept {
-    constexpr std::size_t n = N - 1;  // without the terminating NUL
-    if (static_cast<std::size_t>(end_ - p_) < n) return false;
-    if constexpr (n >= 8) {
-      for (std::size_t i = 0; i + 8 <= n; i += 8)
-        if (load(p_ + i) != load(s + i)) return false;
-      if (n % 8 != 0 && load(p_ + n - 8) != load(s + n - 8)) return false;  // the tail, overlapping
-    } else {
-      for (std::size_t i = 0; i < n; ++i)
-        if (p_[i] != s[i]) return false;
-    }
-    p_ += n;
-    return true;
-  }
-  bool lit(char c) noexcept {
-    if (p_ == end_ || *p_ != c) return false;
-    ++p_;
-    return true;
-  }
-  bool peek(char c) const noexcept { return p_ != end_ && *p_ == c; }
-
-  // A string of printable ASCII without escapes: its content.
-  bool str(std::string_view& out) noexcept {
-    if (p_ == end_ || *p_ != '"') return false;
-    const char* b = ++p_;
-    for (;;) {
-      if (end_ - p_ < 8) {  // the last bytes of the message: one by one
-        while (p_ != end_ && plain(*p_)) ++p_;
-        break;
-      }
-      if (const std::uint64_t m = not_plain8(load(p_)); m != 0) {
-        p_ += std::countr_zero(m) / 8;  // the first byte that is not plain
-        break;
-      }
-      p_ += 8;
-    }
-    if (p_ == end_ || *p_ != '"') return false;
-    out = std::string_view(b, static_cast<std::size_t>(p_ - b));
-    ++p_;
-    return true;
-  }
-
-  // A non-negative integer as JSON writes one (no sign, no leading zero, no fraction or exponent),
-  // at most 19 digits.
-  bool u64(std::uint64_t& v) noexcept {
-    const char* b = p_;
-    v = 0;
-    while (p_ != end_ && static_cast<unsigned>(static_cast<unsigned char>(*p_) - '0') < 10U)
-      v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
-    const auto n = p_ - b;
-    if (n == 0 || n > 19 || (n > 1 && *b == '0')) return false;
-    return p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E');
-  }
-
-  bool at_end() const noexcept { return p_ == end_; }
-
- private:
-  static std::uint64_t load(const char* p) noexcept {
-    std::uint64_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
-  static bool plain(char c) noexcept {
-    const auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
-  }
-  // The bytes of `v` (8 bytes in memory order) that are control characters, non-ASCII, '"' or '\\':
-  // their high bit set. Bytes after the first such byte may be flagged too (borrows), never a byte
-  // before it: the lowest flag is exactly the first byte that is not plain.
-  static std::uint64_t not_plain8(std::uint64_t v) noexcept {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-    const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & high; };
-    const std::uint64_t below_space = (v - 0x20 * ones) & ~v & high;
-    return (v & high) | below_space | zero_byte(v ^ ('"' * ones)) | zero_byte(v ^ ('\\' * ones));
-  }
-
-  const char* p_;
-  const char* end_;
-};
 
 }  // namespace
 
@@ -610,26 +466,26 @@ struct coinbase_parser::impl : json_reader {
     return true;
   }
 
-  // ---- the fast path (wire_shape.hpp, read with `wire`): the channels Coinbase sends most, in its
-  // own field order, compact. Each reader accepts exactly what the general path reads to the same
+  // ---- the fast path (wire_shape.hpp): the channels Coinbase sends most, in its own field order,
+  // compact. Each reader accepts exactly what the general path reads to the same
   // output, or returns false; the tails shared with the general path (header, finish_candle,
   // set_trade_id, stamp_envelope) build the output.
 
   // A time in Coinbase's own form (see wire_time_ns).
-  static bool fast_time(wire& w, std::int64_t& ns) {
+  static bool fast_time(wire_shape& w, std::int64_t& ns) {
     std::string_view s;
     return w.str(s) && wire_time_ns(s, ns);
   }
   // A non-negative decimal string, as dec() reads one.
-  static bool fast_dec(wire& w, decimal& d) {
+  static bool fast_dec(wire_shape& w, decimal& d) {
     std::string_view s;
     return w.str(s) && parse_level_decimal(s, d);
   }
   // A non-empty product id.
-  static bool fast_product(wire& w, std::string_view& p) { return w.str(p) && !p.empty(); }
+  static bool fast_product(wire_shape& w, std::string_view& p) { return w.str(p) && !p.empty(); }
   // The event's {"type":"snapshot" or "update", then `next` (the key of its array, with its '[').
   template <std::size_t N>
-  static bool fast_event_type(wire& w, const char (&next)[N], bool& snapshot) {
+  static bool fast_event_type(wire_shape& w, const char (&next)[N], bool& snapshot) {
     if (w.lit(R"({"type":"snapshot")")) {
       snapshot = true;
     } else if (w.lit(R"({"type":"update")")) {
@@ -642,7 +498,7 @@ struct coinbase_parser::impl : json_reader {
   // The items of an array whose '[' is read: read(w) for each, then the ']' and the '}' of the object
   // holding the array (an event, or the envelope).
   template <class Read>
-  static bool fast_items(wire& w, Read&& read) {
+  static bool fast_items(wire_shape& w, Read&& read) {
     if (!w.lit(']')) {
       do {
         if (!read(w)) return false;
@@ -655,14 +511,14 @@ struct coinbase_parser::impl : json_reader {
   // l2_data: {"type":"snapshot"|"update","product_id":"BTC-USD","updates":[{"side":"bid"|"offer",
   // "event_time":"..","price_level":"..","new_quantity":".."},..]}. The levels of one event mostly
   // share one event_time: its text is read into ns once.
-  bool fast_level2_event(wire& w) {
+  bool fast_level2_event(wire_shape& w) {
     coinbase_book& b = next_slot(out->books, books_used);
     std::string_view product, time_text;
     std::int64_t time_ns = 0;
     if (!fast_event_type(w, R"(,"product_id":)", b.snapshot) || !fast_product(w, product) || !w.lit(R"(,"updates":[)"))
       return false;
     b.product_id.assign(product);
-    return fast_items(w, [&](wire& lw) {
+    return fast_items(w, [&](wire_shape& lw) {
       bool bid = true;
       if (!lw.lit(R"({"side":"bid","event_time":)")) {
         if (!lw.lit(R"({"side":"offer","event_time":)")) return false;
@@ -683,10 +539,10 @@ struct coinbase_parser::impl : json_reader {
 
   // market_trades: {"type":"snapshot"|"update","trades":[{"trade_id":"..","product_id":"..",
   // "price":"..","size":"..","side":"BUY"|"SELL"|..,"time":".."},..]}.
-  bool fast_trades_event(wire& w) {
+  bool fast_trades_event(wire_shape& w) {
     bool snapshot = false;
     if (!fast_event_type(w, R"(,"trades":[)", snapshot)) return false;
-    return fast_items(w, [&](wire& tw) {
+    return fast_items(w, [&](wire_shape& tw) {
       coinbase_trade& ct = next_slot(out->trades, trades_used);
       ct.snapshot = snapshot;
       trade& tr = ct.t;
@@ -708,22 +564,22 @@ struct coinbase_parser::impl : json_reader {
   // "price_percent_chg_24_h":.. then, in the ticker channel's form, "best_bid":..,"best_bid_quantity":..,
   // "best_ask":..,"best_ask_quantity":..}]}. The 52-week range and the percentage change are read as
   // strings and not kept, as the general path ignores them.
-  static bool fast_ticker_fields(wire& w, ticker& tk) {
+  static bool fast_ticker_fields(wire_shape& w, ticker& tk) {
     std::string_view low_52w, high_52w, change_pct;
     return w.lit(R"(,"price":)") && fast_dec(w, tk.last_price) && w.lit(R"(,"volume_24_h":)") &&
            fast_dec(w, tk.volume_24h) && w.lit(R"(,"low_24_h":)") && fast_dec(w, tk.low_24h) &&
            w.lit(R"(,"high_24_h":)") && fast_dec(w, tk.high_24h) && w.lit(R"(,"low_52_w":)") && w.str(low_52w) &&
            w.lit(R"(,"high_52_w":)") && w.str(high_52w) && w.lit(R"(,"price_percent_chg_24_h":)") && w.str(change_pct);
   }
-  static bool fast_ticker_best(wire& w, ticker& tk) {
+  static bool fast_ticker_best(wire_shape& w, ticker& tk) {
     return w.lit(R"(,"best_bid":)") && fast_dec(w, tk.bid_price) && w.lit(R"(,"best_bid_quantity":)") &&
            fast_dec(w, tk.bid_size) && w.lit(R"(,"best_ask":)") && fast_dec(w, tk.ask_price) &&
            w.lit(R"(,"best_ask_quantity":)") && fast_dec(w, tk.ask_size);
   }
-  bool fast_ticker_event(wire& w) {
+  bool fast_ticker_event(wire_shape& w) {
     bool snapshot = false;
     if (!fast_event_type(w, R"(,"tickers":[)", snapshot)) return false;
-    return fast_items(w, [&](wire& tw) {
+    return fast_items(w, [&](wire_shape& tw) {
       ticker& tk = next_slot(out->tickers, tickers_used);
       std::string_view product;
       if (!tw.lit(R"({"type":"ticker","product_id":)") || !fast_product(tw, product) || !fast_ticker_fields(tw, tk) ||
@@ -736,10 +592,10 @@ struct coinbase_parser::impl : json_reader {
 
   // candles: {"type":"snapshot"|"update","candles":[{"start":"<unix s>","high":..,"low":..,"open":..,
   // "close":..,"volume":..,"product_id":".."},..]}.
-  bool fast_candles_event(wire& w) {
+  bool fast_candles_event(wire_shape& w) {
     bool snapshot = false;
     if (!fast_event_type(w, R"(,"candles":[)", snapshot)) return false;
-    return fast_items(w, [&](wire& cw) {
+    return fast_items(w, [&](wire_shape& cw) {
       candle& c = next_slot(out->candles, candles_used);
       std::string_view start_text, product;
       std::uint64_t start = 0;
@@ -756,7 +612,7 @@ struct coinbase_parser::impl : json_reader {
 
   // heartbeats: {"current_time":"..","heartbeat_counter":"<digits>" or <digits>}. current_time is not
   // kept (a Go time.String() text).
-  bool fast_heartbeat_event(wire& w) {
+  bool fast_heartbeat_event(wire_shape& w) {
     std::string_view current_time, counter;
     if (!w.lit(R"({"current_time":)") || !w.str(current_time) || !w.lit(R"(,"heartbeat_counter":)")) return false;
     if (w.peek('"')) {
@@ -771,7 +627,7 @@ struct coinbase_parser::impl : json_reader {
   // that order (client_id may be absent), of the channels above.
   bool parse_fast(const char* buf, std::size_t len) {
     using c = coinbase_channel;
-    wire w(buf, len);
+    wire_shape w(buf, len);
     if (!w.lit(R"({"channel":")")) return false;
     c ch = c::unknown;
     if (w.lit(R"(l2_data")")) {
@@ -796,7 +652,7 @@ struct coinbase_parser::impl : json_reader {
       return false;
     out->channel = ch;
     out->has_sequence = true;
-    const bool ok = fast_items(w, [&](wire& ew) {
+    const bool ok = fast_items(w, [&](wire_shape& ew) {
       switch (ch) {
         case c::l2_data: return fast_level2_event(ew);
         case c::market_trades: return fast_trades_event(ew);

@@ -11,6 +11,7 @@
 //
 // Why: a trade or book delta is 100-600 bytes; simdjson's indexing pass and On-Demand's navigation
 // are a fixed cost per message that one pass over the expected bytes does not pay.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -48,13 +49,38 @@ inline bool epoch_ms_to_ns(std::uint64_t ms, std::int64_t& ns) noexcept {
   return true;
 }
 
+// The time form exchanges stamp messages with, "YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z", for years 1970-2099
+// and every field in its calendar range -> ns since the epoch. False for anything else (offsets, lower
+// case, leap seconds, other years, Feb 30, ...): the general RFC 3339 reader (json_reader.hpp's
+// rfc3339_ns) then reads or refuses it. Where both accept, both give the same value (proleptic
+// Gregorian days). Defined below the cursor.
+inline bool wire_time_ns(std::string_view s, std::int64_t& ns) noexcept;
+
+static_assert(std::endian::native == std::endian::little, "the fast path reads 8 bytes as one little-endian word");
+
 // A cursor over one message. Every read returns false when the bytes are not exactly what it
 // expects, and the caller gives up on the fast path. Nothing past `end` is read.
 class wire_shape {
  public:
   wire_shape(const char* begin, std::size_t len) noexcept : p_(begin), end_(begin + len) {}
 
-  // These exact bytes (keys, punctuation).
+  // These exact bytes (keys, punctuation): a literal, compared 8 bytes at a time.
+  template <std::size_t N>
+  bool lit(const char (&s)[N]) noexcept {
+    constexpr std::size_t n = N - 1;  // without the terminating NUL
+    if (static_cast<std::size_t>(end_ - p_) < n) return false;
+    if constexpr (n >= 8) {
+      for (std::size_t i = 0; i + 8 <= n; i += 8)
+        if (load(p_ + i) != load(s + i)) return false;
+      if (n % 8 != 0 && load(p_ + n - 8) != load(s + n - 8)) return false;  // the tail, overlapping
+    } else {
+      for (std::size_t i = 0; i < n; ++i)
+        if (p_[i] != s[i]) return false;
+    }
+    p_ += n;
+    return true;
+  }
+  // The same for text chosen at run time.
   bool lit(std::string_view s) noexcept {
     if (static_cast<std::size_t>(end_ - p_) < s.size() || std::memcmp(p_, s.data(), s.size()) != 0) return false;
     p_ += s.size();
@@ -67,11 +93,22 @@ class wire_shape {
   }
   bool peek(char c) const noexcept { return p_ != end_ && *p_ == c; }
 
-  // A string of printable ASCII without escapes: its content.
+  // A string of printable ASCII without escapes: its content. Scanned 8 bytes at a time (a ticker is
+  // mostly strings); the last bytes of the message one by one.
   bool str(std::string_view& out) noexcept {
     if (p_ == end_ || *p_ != '"') return false;
     const char* b = ++p_;
-    while (p_ != end_ && plain(*p_)) ++p_;
+    for (;;) {
+      if (end_ - p_ < 8) {
+        while (p_ != end_ && plain(*p_)) ++p_;
+        break;
+      }
+      if (const std::uint64_t m = not_plain8(load(p_)); m != 0) {
+        p_ += std::countr_zero(m) / 8;  // the first byte that is not plain
+        break;
+      }
+      p_ += 8;
+    }
     if (p_ == end_ || *p_ != '"') return false;
     out = std::string_view(b, static_cast<std::size_t>(p_ - b));
     ++p_;
@@ -124,6 +161,20 @@ class wire_shape {
   bool at_end() const noexcept { return p_ == end_; }
 
  private:
+  static std::uint64_t load(const char* p) noexcept {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  // The bytes of `v` (8 bytes in memory order) that are control characters, non-ASCII, '"' or '\\':
+  // their high bit set. Bytes after the first such byte may be flagged too (borrows), never a byte
+  // before it: the lowest flag is exactly the first byte that is not plain.
+  static std::uint64_t not_plain8(std::uint64_t v) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & high; };
+    const std::uint64_t below_space = (v - 0x20 * ones) & ~v & high;
+    return (v & high) | below_space | zero_byte(v ^ ('"' * ones)) | zero_byte(v ^ ('\\' * ones));
+  }
   static bool plain(char c) noexcept {
     const auto u = static_cast<unsigned char>(c);
     return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
@@ -139,5 +190,53 @@ class wire_shape {
   const char* p_;
   const char* end_;
 };
+
+inline bool wire_time_ns(std::string_view s, std::int64_t& ns) noexcept {
+  const std::size_t n = s.size();
+  if (n < 20 || n > 30 || s[n - 1] != 'Z') return false;
+  const char* p = s.data();
+  // "YYYY-MM-" and "DDTHH:MM" as two words: the separators compared at once, and the digit bytes
+  // checked at once (a digit XOR '0' is 0-9: no bit in 0xF0, and +6 stays below 0x10).
+  std::uint64_t a, b;
+  std::memcpy(&a, p, 8);
+  std::memcpy(&b, p + 8, 8);
+  constexpr std::uint64_t zeros = 0x3030303030303030ULL, six = 0x0606060606060606ULL;
+  constexpr std::uint64_t high_nibbles = 0xF0F0F0F0F0F0F0F0ULL, sixteen = 0x1010101010101010ULL;
+  const auto not_digits = [&](std::uint64_t w, std::uint64_t digit_bytes) {
+    const std::uint64_t x = w ^ zeros;
+    return ((x & high_nibbles) | ((x + six) & sixteen)) & digit_bytes;
+  };
+  if ((a & 0xFF0000FF00000000ULL) != 0x2D00002D00000000ULL ||  // '-' at 4 and 7
+      (b & 0x0000FF0000FF0000ULL) != 0x00003A0000540000ULL ||  // 'T' at 10, ':' at 13
+      not_digits(a, 0x00FFFF00FFFFFFFFULL) != 0 || not_digits(b, 0xFFFF00FFFF00FFFFULL) != 0 || p[16] != ':')
+    return false;
+  const auto dig = [p](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(p[i])) - '0'; };
+  const unsigned s0 = dig(17), s1 = dig(18);
+  if (s0 > 9 || s1 > 9) return false;
+  const unsigned y = dig(0) * 1000 + dig(1) * 100 + dig(2) * 10 + dig(3), mo = dig(5) * 10 + dig(6),
+                 d = dig(8) * 10 + dig(9), h = dig(11) * 10 + dig(12), mi = dig(14) * 10 + dig(15), sec = s0 * 10 + s1;
+  std::int64_t frac = 0;
+  if (n > 20) {  // ".f" .. ".fffffffff" before the Z
+    const std::size_t digits = n - 21;
+    if (p[19] != '.' || digits == 0) return false;
+    for (std::size_t i = 20; i < n - 1; ++i) {
+      const unsigned f = dig(i);
+      if (f > 9) return false;
+      frac = frac * 10 + f;
+    }
+    constexpr std::int64_t scale[10] = {1'000'000'000, 100'000'000, 10'000'000, 1'000'000, 100'000,
+                                        10'000,        1'000,       100,        10,        1};
+    frac *= scale[digits];
+  }
+  static constexpr unsigned days_before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  static constexpr unsigned month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1970 || y > 2099 || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59) return false;
+  const bool leap = y % 4 == 0;  // 2000 is one; 1900 and 2100 are outside the range
+  if (d < 1 || d > month_days[mo - 1] + (leap && mo == 2 ? 1U : 0U)) return false;
+  const std::int64_t days = static_cast<std::int64_t>(y - 1970) * 365 + (y - 1969) / 4 + days_before[mo - 1] +
+                            (leap && mo > 2 ? 1 : 0) + d - 1;
+  ns = ((days * 24 + h) * 3600 + mi * 60 + sec) * 1'000'000'000 + frac;
+  return true;
+}
 
 }  // namespace mdfan::adapters

@@ -688,9 +688,10 @@ struct kraken_parser::impl : json_reader {
     std::string_view raw;
     return w.number(raw);
   }
+  // The strict form first (wire_time_ns), the general reader for any other form it accepts.
   static bool fast_time(wire_shape& w, std::int64_t& ns) {
     std::string_view s;
-    return w.str(s) && kraken_parse_time(s, ns);
+    return w.str(s) && (wire_time_ns(s, ns) || kraken_parse_time(s, ns));
   }
   static bool fast_symbol(wire_shape& w, std::string_view& sym) { return w.str(sym) && !sym.empty(); }
 
