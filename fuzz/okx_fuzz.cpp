@@ -1,7 +1,9 @@
 // libFuzzer target for the OKX v5 parser and protocol session. The input goes through the stateless
 // decoder whole, then, split at newlines, through a session (books synced by seqId/prevSeqId with
 // checksums, books5, trades, tickers, candles) as a sequence of messages on one connection, with pings,
-// a close and a reopen.
+// a close and a reopen. The whole input and each line also parse to the same output (events, book
+// message with its sequence ids and checksum, control fields) or the same error with the fast path on
+// and off, on two parsers that keep their reused outputs from one input to the next.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -9,14 +11,73 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/common/wire_shape.hpp"
 #include "adapters/okx/config.hpp"
 #include "adapters/okx/factory.hpp"
+#include "adapters/okx/parser.hpp"
 #include "adapters/okx/session.hpp"
+#include "core/codec.hpp"
 #include "fuzz_util.hpp"
 
 using namespace mdfan;
 using fuzz::discard_io;
 using fuzz::padded;
+
+namespace {
+
+// Everything the parser gave for one message, as text: the error with its book attribution, or the
+// meaningful part of the message (the decoder's events leave out the checksum and the control fields).
+std::string parse_outcome(adapters::okx_parser& p, std::string_view msg, adapters::okx_message& m,
+                          adapters::okx_parse_error& err) {
+  using adapters::okx_message;
+  if (!p.parse_padded(msg, 1, m, err))
+    return "error " + err.reason + "|" + err.symbol + "|" + (err.book ? "book" : "-");
+  std::string s;
+  switch (m.what) {
+    case okx_message::kind::events:
+      s = "events";
+      for (const auto& ev : m.events) s += "|" + encode_json(ev);
+      break;
+    case okx_message::kind::book: {
+      const auto& b = m.book;
+      s = "book " + std::to_string(static_cast<int>(b.channel)) + "|" + b.symbol + "|" + b.instrument + "|" +
+          (b.snapshot ? "snapshot" : "update") + "|" + std::to_string(b.seq_id) + "|" + std::to_string(b.prev_seq_id) +
+          "|" + std::to_string(b.checksum) + "|" + std::to_string(b.ts_ns);
+      for (const auto* side : {&b.bids, &b.asks}) {
+        s += "|";
+        for (const auto& l : *side) {
+          s += l.price.str();
+          s += ":";
+          s += l.size.str();
+          s += ",";
+        }
+      }
+      break;
+    }
+    case okx_message::kind::control: {
+      const auto& c = m.control;
+      s = "control " + std::to_string(static_cast<int>(c.what)) + "|" + c.code + "|" + c.message + "|" + c.channel +
+          "|" + c.symbol;
+      break;
+    }
+  }
+  return s;
+}
+
+// `msg` (padded) parses the same with the fast path on and off. Traps otherwise.
+void check_fast_path_same(std::string_view msg) {
+  static adapters::okx_parser fast, general;
+  static adapters::okx_message fast_out, general_out;
+  static adapters::okx_parse_error fast_err, general_err;
+  adapters::fast_path_enabled() = true;
+  const std::string a = parse_outcome(fast, msg, fast_out, fast_err);
+  adapters::fast_path_enabled() = false;
+  const std::string b = parse_outcome(general, msg, general_out, general_err);
+  adapters::fast_path_enabled() = true;
+  if (a != b) __builtin_trap();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto& log = fuzz::silent_logger();
@@ -28,6 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<event> out;
   std::string error;
   (void)decoder->decode(padded(input, buf), 1, out, error);
+  check_fast_path_same(padded(input, buf));
+  fuzz::for_each_line(input, 64, [&](std::string_view line, std::size_t) { check_fast_path_same(padded(line, buf)); });
 
   for (const char* book : {"books", "books5"}) {
     adapters::okx_session_config cfg;

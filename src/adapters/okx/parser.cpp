@@ -1,11 +1,14 @@
 #include "adapters/okx/parser.hpp"
 
+#include <bit>
+#include <cstring>
 #include <limits>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include "adapters/common/json_reader.hpp"
+#include "adapters/common/wire_shape.hpp"
 #include "adapters/okx/config.hpp"
 #include "adapters/okx/symbols.hpp"
 
@@ -64,6 +67,154 @@ std::string_view value_from_text(std::string_view text, std::string_view quoted_
   return text.substr(i + 1, end - i - 1);
 }
 
+// Milliseconds since the epoch as OKX sends them, a string of digits ("1597026383085") -> ns. At most
+// 18 digits, digits only, in the range every exchange time is held to. Both parser paths read times
+// through this one check.
+enum class ms_text_check : std::uint8_t { ok, not_ms, out_of_range };
+ms_text_check ms_of_text(std::string_view s, std::int64_t& ns) noexcept {
+  if (s.empty() || s.size() > 18) return ms_text_check::not_ms;
+  std::uint64_t ms = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return ms_text_check::not_ms;
+    ms = ms * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return epoch_ms_to_ns(ms, ns) ? ms_text_check::ok : ms_text_check::out_of_range;
+}
+
+// A trade's taker side: "buy" or "sell".
+bool side_of(std::string_view s, side& out) noexcept {
+  if (s == "buy") return out = side::buy, true;
+  if (s == "sell") return out = side::sell, true;
+  return false;
+}
+
+bool in_int32(std::int64_t v) noexcept {
+  return v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max();
+}
+
+// The wire_shape cursor (wire_shape.hpp) with the reads the OKX shapes use and the same rules, tuned for
+// OKX's longer messages: a string is scanned 8 bytes at a time while 8 remain, expected bytes are
+// compared in 8- and 4-byte words inline rather than through a memcmp call, and a string the caller
+// validates anyway (a decimal, a time) is found by its closing quote alone. Nothing past `end` is read.
+class okx_wire {
+ public:
+  okx_wire(const char* begin, std::size_t len) noexcept : p_(begin), end_(begin + len) {}
+
+  bool lit(std::string_view s) noexcept {
+    const std::size_t n = s.size();
+    if (static_cast<std::size_t>(end_ - p_) < n || !same(p_, s.data(), n)) return false;
+    p_ += n;
+    return true;
+  }
+  bool lit(char c) noexcept {
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+
+  // A string of printable ASCII without escapes: its content.
+  bool str(std::string_view& out) noexcept {
+    if (p_ == end_ || *p_ != '"') return false;
+    const char* b = ++p_;
+    p_ = past_plain(p_);
+    if (p_ == end_ || *p_ != '"') return false;
+    out = std::string_view(b, static_cast<std::size_t>(p_ - b));
+    ++p_;
+    return true;
+  }
+
+  // A string whose content the caller then validates by a grammar of printable ASCII without '"' or
+  // '\\' (a decimal, a digit string): its content, found by its closing quote alone. Whatever else the
+  // content holds (an escape, a control character, a non-ASCII byte), that validation refuses it.
+  bool checked_str(std::string_view& out) noexcept {
+    if (p_ == end_ || *p_ != '"') return false;
+    const char* b = ++p_;
+    p_ = next_quote(p_);
+    if (p_ == end_) return false;
+    out = std::string_view(b, static_cast<std::size_t>(p_ - b));
+    ++p_;
+    return true;
+  }
+
+  // A non-negative integer as JSON writes one (no sign, no leading zero, no fraction or exponent), at
+  // most 19 digits.
+  bool u64(std::uint64_t& v) noexcept {
+    const char* b = p_;
+    v = 0;
+    while (p_ != end_ && digit(*p_)) v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
+    const auto n = p_ - b;
+    if (n == 0 || n > 19 || (n > 1 && *b == '0')) return false;
+    return p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E');
+  }
+
+  bool at_end() const noexcept { return p_ == end_; }
+
+ private:
+  static constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+
+  static std::uint64_t word8(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  static std::uint32_t word4(const char* p) noexcept {
+    std::uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+  }
+  static bool same(const char* a, const char* b, std::size_t n) noexcept {
+    if (n >= 8) {
+      for (std::size_t i = 0; i + 8 <= n; i += 8)
+        if (word8(a + i) != word8(b + i)) return false;
+      return word8(a + n - 8) == word8(b + n - 8);
+    }
+    if (n >= 4) return word4(a) == word4(b) && word4(a + n - 4) == word4(b + n - 4);
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  // The first byte from `p` on that is not plain (or `end_`), 8 bytes at a time while 8 remain.
+  const char* past_plain(const char* p) const noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+      while (end_ - p >= 8) {
+        const std::uint64_t stop = stops(word8(p));
+        if (stop != 0) return p + (std::countr_zero(stop) >> 3);
+        p += 8;
+      }
+    }
+    while (p != end_ && plain(*p)) ++p;
+    return p;
+  }
+  // The first '"' from `p` on (or `end_`).
+  const char* next_quote(const char* p) const noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+      while (end_ - p >= 8) {
+        const std::uint64_t x = word8(p) ^ (ones * '"');
+        const std::uint64_t quote = (x - ones) & ~x & high;
+        if (quote != 0) return p + (std::countr_zero(quote) >> 3);
+        p += 8;
+      }
+    }
+    while (p != end_ && *p != '"') ++p;
+    return p;
+  }
+  // The high bit of each of the 8 bytes that is '"', '\\', below 0x20 or above 0x7f; exact up to the
+  // first such byte (the zero-byte tests can mark a byte after a marked one, never one before it).
+  static std::uint64_t stops(std::uint64_t w) noexcept {
+    const auto zero_in = [](std::uint64_t x) { return (x - ones) & ~x & high; };
+    const std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
+    return (w & high) | below_space | zero_in(w ^ (ones * '"')) | zero_in(w ^ (ones * '\\'));
+  }
+  static bool plain(char c) noexcept {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  }
+  static bool digit(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0') < 10U; }
+
+  const char* p_;
+  const char* end_;
+};
+
 // Ticker fields and where they go. Volumes: vol24h in the base currency, volCcy24h in the quote
 // currency (spot).
 constexpr decimal_key<ticker> ticker_keys[] = {
@@ -116,14 +267,12 @@ struct okx_parser::impl : json_reader {
   }
   // Milliseconds since the epoch as a digit string (OKX) or an integer -> ns.
   bool ms_text(std::string_view s, std::string_view key, std::int64_t& ns) {
-    if (s.empty() || s.size() > 18) return failf("{}: field '{}' is not a time in ms", what, key);
-    std::uint64_t ms = 0;
-    for (const char c : s) {
-      if (c < '0' || c > '9') return failf("{}: field '{}' is not a time in ms", what, key);
-      ms = ms * 10 + static_cast<std::uint64_t>(c - '0');
+    switch (ms_of_text(s, ns)) {
+      case ms_text_check::ok: return true;
+      case ms_text_check::not_ms: return failf("{}: field '{}' is not a time in ms", what, key);
+      case ms_text_check::out_of_range: return failf("{}: field '{}' is out of range", what, key);
     }
-    if (!epoch_ms_to_ns(ms, ns)) return failf("{}: field '{}' is out of range", what, key);
-    return true;
+    return false;
   }
   bool get_ms(od::value& v, std::string_view key, std::int64_t& ns) {
     std::string_view s;
@@ -156,6 +305,41 @@ struct okx_parser::impl : json_reader {
   }
   std::string_view require_inst(std::string_view from_data) {
     return from_data.empty() ? std::string_view(inst_id) : from_data;
+  }
+
+  // ---- the tails both paths share: what a message becomes once its fields are read
+
+  // The kind of `channel` (and, for a candle channel, its bar, worked out once per channel: a
+  // connection carries one or two). False for a candle channel with no bar mdfan knows.
+  bool take_channel() {
+    ch = kind_of(channel);
+    if (ch == channel_kind::candle && channel != candle_channel) {
+      const std::string_view bar = std::string_view(channel).substr(6);
+      if (bar.empty() || okx_candle_bar(bar) != bar) return false;
+      candle_channel = channel;
+      interval = okx_interval_of_bar(bar);
+      bar_len_ms = bar_ms(bar);
+    }
+    return true;
+  }
+  void finish_trade(trade& tr, std::string_view inst, std::string_view trade_id, side aggressor, std::int64_t seq) {
+    tr.aggressor = aggressor;
+    header(tr, inst, tr.exchange_ts_ns);
+    tr.trade_id.assign(trade_id);
+    if (seq > 0) tr.sequence = static_cast<std::uint64_t>(seq);
+  }
+  // A candle of the arg's instrument and channel; `quote_volume` is volCcyQuote (volCcy when absent).
+  void finish_candle(candle& c, const decimal& quote_volume) {
+    c.quote_volume = quote_volume;
+    header(c, inst_id, c.open_time_ns);
+    c.interval = interval;
+    if (bar_len_ms > 0) {
+      // The last ns of the bar; a bar opening at the end of the time range ends there.
+      const std::int64_t span = (bar_len_ms - 1) * 1'000'000;
+      c.close_time_ns = c.open_time_ns > std::numeric_limits<std::int64_t>::max() - span
+                            ? std::numeric_limits<std::int64_t>::max()
+                            : c.open_time_ns + span;
+    }
   }
 
   // ---- data elements ----
@@ -206,18 +390,12 @@ struct okx_parser::impl : json_reader {
     if (!has_px) return fail("trades: missing field 'px'");
     if (!has_sz) return fail("trades: missing field 'sz'");
     if (!has_ts) return fail("trades: missing field 'ts'");
-    if (side_text == "buy") {
-      tr.aggressor = side::buy;
-    } else if (side_text == "sell") {
-      tr.aggressor = side::sell;
-    } else {
+    side aggressor = side::none;
+    if (!side_of(side_text, aggressor))
       return failf("trades: field 'side' is '{}', expected buy or sell", side_text.substr(0, 20));
-    }
     inst = require_inst(inst);
     if (inst.empty()) return fail("trades: no instId");
-    header(tr, inst, tr.exchange_ts_ns);
-    tr.trade_id.assign(trade_id);
-    if (has_seq && seq > 0) tr.sequence = static_cast<std::uint64_t>(seq);
+    finish_trade(tr, inst, trade_id, aggressor, has_seq ? seq : 0);
     return true;
   }
 
@@ -259,11 +437,8 @@ struct okx_parser::impl : json_reader {
       ++n;
     }
     if (n < 7) return failf("{}: {} entries, expected [ts,o,h,l,c,vol,volCcy,volCcyQuote,confirm]", what, n);
-    c.quote_volume = n >= 8 ? vol_ccy_quote : vol_ccy;
     if (inst_id.empty()) return failf("{}: no instId in arg", what);
-    header(c, inst_id, c.open_time_ns);
-    c.interval = interval;
-    if (bar_len_ms > 0) c.close_time_ns = c.open_time_ns + (bar_len_ms - 1) * 1'000'000;
+    finish_candle(c, n >= 8 ? vol_ccy_quote : vol_ccy);
     return true;
   }
 
@@ -291,8 +466,7 @@ struct okx_parser::impl : json_reader {
             ok = bf.has_prev = get_int(v, key, bf.prev);
           } else if (key == "checksum") {
             ok = get_int(v, key, bf.checksum);
-            if (ok && (bf.checksum < std::numeric_limits<std::int32_t>::min() ||
-                       bf.checksum > std::numeric_limits<std::int32_t>::max()))
+            if (ok && !in_int32(bf.checksum))
               ok = failf("{}: checksum {} is not a 32-bit integer", what, bf.checksum);
           } else if (key == "instId") {
             ok = get_string(v, key, bf.inst);
@@ -313,10 +487,13 @@ struct okx_parser::impl : json_reader {
     if (!read_book_element(o, b.bids, b.asks, bf)) return false;
     const std::string_view inst = require_inst(bf.inst);
     if (inst.empty()) return failf("{}: no instId", what);
+    finish_top_book(b, inst, bf);
+    return true;
+  }
+  void finish_top_book(book_update& b, std::string_view inst, const book_fields& bf) {
     header(b, inst, bf.ts_ns);
     b.snapshot = true;
     if (bf.has_seq && bf.seq > 0) b.sequence = b.first_sequence = static_cast<std::uint64_t>(bf.seq);
-    return true;
   }
 
   bool read_incremental_book(od::object o, okx_message& out) {
@@ -327,6 +504,10 @@ struct okx_parser::impl : json_reader {
     if (!bf.has_seq) return failf("{}: missing field 'seqId'", what);
     if (!bf.has_prev) return failf("{}: missing field 'prevSeqId'", what);
     if (bf.seq < 0) return failf("{}: seqId {} is negative", what, bf.seq);
+    finish_book_element(m, bf);
+    return true;
+  }
+  void finish_book_element(okx_book_msg& m, const book_fields& bf) {
     m.channel = ch == channel_kind::books          ? okx_book_channel::books
                 : ch == channel_kind::books_l2_tbt ? okx_book_channel::books_l2_tbt
                                                    : okx_book_channel::books50_l2_tbt;
@@ -334,7 +515,14 @@ struct okx_parser::impl : json_reader {
     m.prev_seq_id = bf.prev;
     m.checksum = static_cast<std::int32_t>(bf.checksum);
     m.ts_ns = bf.ts_ns;
-    return true;
+  }
+  // The incremental book message of the arg's instrument (its element already read).
+  void finish_book(okx_message& out, bool snapshot) {
+    okx_book_msg& m = out.book;
+    m.snapshot = snapshot;
+    m.symbol = inst_id;
+    m.instrument = okx_normalize(inst_id);
+    out.what = okx_message::kind::book;
   }
 
   // "data": an array whose elements depend on the channel.
@@ -401,16 +589,209 @@ struct okx_parser::impl : json_reader {
           return true;
         }))
       return false;
-    ch = kind_of(channel);
-    if (ch == channel_kind::candle && channel != candle_channel) {
-      // A connection carries one or two candle channels: the bar is worked out once, not per message.
-      const std::string_view bar = std::string_view(channel).substr(6);
-      if (okx_candle_bar(bar) != bar) return failf("unsupported candle channel '{}'", channel.substr(0, 40));
-      candle_channel = channel;
-      interval = okx_interval_of_bar(bar);
-      bar_len_ms = bar_ms(bar);
-    }
+    if (!take_channel()) return failf("unsupported candle channel '{}'", channel.substr(0, 40));
     return true;
+  }
+
+  // ---- the fast path (wire_shape.hpp's rules, read with okx_wire): the channels OKX pushes most, in its
+  // own field order — {"arg":{"channel":..,"instId":..}, then "action" on the incremental book channels,
+  // then "data". Each reader accepts exactly what the general path reads to the same output, or returns
+  // false; the general path then reads the message afresh (whatever the fast path left in the output's
+  // slots is overwritten, or belongs to a member the message's kind does not use).
+
+  // A JSON integer in the int64 range, written plainly ("-1", "0", "363996337"; "-0" refused).
+  static bool fast_int(okx_wire& w, std::int64_t& v) {
+    const bool negative = w.lit('-');
+    std::uint64_t u = 0;
+    if (!w.u64(u) || u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) || (negative && u == 0))
+      return false;
+    v = negative ? -static_cast<std::int64_t>(u) : static_cast<std::int64_t>(u);
+    return true;
+  }
+  // A time in ms as a digit string ("1597026383085").
+  static bool fast_ms(okx_wire& w, std::int64_t& ns) {
+    std::string_view s;
+    return w.checked_str(s) && ms_of_text(s, ns) == ms_text_check::ok;
+  }
+  // `key` then a decimal string.
+  static bool fast_decimal(okx_wire& w, std::string_view key, decimal& d) {
+    std::string_view s;
+    return w.lit(key) && w.checked_str(s) && decimal::parse(s, d);
+  }
+  // `key` then a decimal string or "" (no value: `d` stays empty).
+  static bool fast_decimal_or_empty(okx_wire& w, std::string_view key, decimal& d) {
+    std::string_view s;
+    return w.lit(key) && w.checked_str(s) && (s.empty() || decimal::parse(s, d));
+  }
+  // `key` then any string, unused.
+  static bool fast_skip_string(okx_wire& w, std::string_view key) {
+    std::string_view s;
+    return w.lit(key) && w.str(s);
+  }
+
+  // [["px","sz","0","orders"],...]: levels of at least two strings, the first two non-negative
+  // decimals, the rest (the deprecated "0", the order count) strings that are not read.
+  static bool fast_levels(okx_wire& w, std::vector<price_level>& out) {
+    out.clear();
+    if (!w.lit('[')) return false;
+    if (w.lit(']')) return true;
+    do {
+      std::string_view p, q, rest;
+      if (!w.lit('[') || !w.checked_str(p) || !w.lit(',') || !w.checked_str(q)) return false;
+      while (w.lit(','))
+        if (!w.str(rest)) return false;
+      if (!w.lit(']')) return false;
+      price_level& pl = out.emplace_back();
+      if (!parse_level_decimal(p, pl.price) || !parse_level_decimal(q, pl.size)) return false;
+    } while (w.lit(','));
+    return w.lit(']');
+  }
+
+  // {"instType":..,"instId":..,"last":..,"lastSz":..,"askPx":..,"askSz":..,"bidPx":..,"bidSz":..,
+  // "open24h":..,"high24h":..,"low24h":..,"volCcy24h":..,"vol24h":.., then "sodUtc0":..,"sodUtc8":..,
+  // "ts":.. (as documented) or "ts":..,"sodUtc0":..,"sodUtc8":.. (as OKX also sends)}. A decimal may be
+  // "" (no value, e.g. the ask of an empty book).
+  bool fast_ticker(okx_wire& w, okx_message& out) {
+    ticker& tk = add_event<ticker>(out);
+    std::string_view inst;
+    if (!fast_skip_string(w, R"({"instType":)") || !w.lit(R"(,"instId":)") || !w.str(inst) ||
+        !fast_decimal_or_empty(w, R"(,"last":)", tk.last_price) ||
+        !fast_decimal_or_empty(w, R"(,"lastSz":)", tk.last_size) ||
+        !fast_decimal_or_empty(w, R"(,"askPx":)", tk.ask_price) ||
+        !fast_decimal_or_empty(w, R"(,"askSz":)", tk.ask_size) ||
+        !fast_decimal_or_empty(w, R"(,"bidPx":)", tk.bid_price) ||
+        !fast_decimal_or_empty(w, R"(,"bidSz":)", tk.bid_size) ||
+        !fast_decimal_or_empty(w, R"(,"open24h":)", tk.open_24h) ||
+        !fast_decimal_or_empty(w, R"(,"high24h":)", tk.high_24h) ||
+        !fast_decimal_or_empty(w, R"(,"low24h":)", tk.low_24h) ||
+        !fast_decimal_or_empty(w, R"(,"volCcy24h":)", tk.quote_volume_24h) ||
+        !fast_decimal_or_empty(w, R"(,"vol24h":)", tk.volume_24h))
+      return false;
+    const bool ts_first = w.lit(R"(,"ts":)");
+    if ((ts_first && !fast_ms(w, tk.exchange_ts_ns)) || !fast_skip_string(w, R"(,"sodUtc0":)") ||
+        !fast_skip_string(w, R"(,"sodUtc8":)") || (!ts_first && (!w.lit(R"(,"ts":)") || !fast_ms(w, tk.exchange_ts_ns))) ||
+        !w.lit('}'))
+      return false;
+    inst = require_inst(inst);
+    if (inst.empty()) return false;
+    header(tk, inst, tk.exchange_ts_ns);
+    return true;
+  }
+
+  // {"instId":..,"tradeId":..,"px":..,"sz":..,"side":"buy"|"sell","ts":..,"count":..,"source":..,"seqId":n}
+  bool fast_trade(okx_wire& w, okx_message& out) {
+    trade& tr = add_event<trade>(out);
+    std::string_view inst, trade_id;
+    side aggressor = side::none;
+    std::int64_t seq = 0;
+    if (!w.lit(R"({"instId":)") || !w.str(inst) || !w.lit(R"(,"tradeId":)") || !w.str(trade_id) || trade_id.empty() ||
+        !fast_decimal(w, R"(,"px":)", tr.price) || !fast_decimal(w, R"(,"sz":)", tr.size))
+      return false;
+    if (w.lit(R"(,"side":"buy")")) {
+      aggressor = side::buy;
+    } else if (w.lit(R"(,"side":"sell")")) {
+      aggressor = side::sell;
+    } else {
+      return false;
+    }
+    if (!w.lit(R"(,"ts":)") || !fast_ms(w, tr.exchange_ts_ns) || !fast_skip_string(w, R"(,"count":)") ||
+        !fast_skip_string(w, R"(,"source":)") || !w.lit(R"(,"seqId":)") || !fast_int(w, seq) || !w.lit('}'))
+      return false;
+    inst = require_inst(inst);
+    if (inst.empty()) return false;
+    finish_trade(tr, inst, trade_id, aggressor, seq);
+    return true;
+  }
+
+  // ["ts","o","h","l","c","vol","volCcy","volCcyQuote","confirm"]: nine strings, confirm "0" or "1".
+  bool fast_candle(okx_wire& w, okx_message& out) {
+    candle& c = add_event<candle>(out);
+    decimal vol_ccy, vol_ccy_quote;
+    std::string_view confirm;
+    if (!w.lit('[') || !fast_ms(w, c.open_time_ns) || !fast_decimal(w, ",", c.open) || !fast_decimal(w, ",", c.high) ||
+        !fast_decimal(w, ",", c.low) || !fast_decimal(w, ",", c.close) || !fast_decimal(w, ",", c.volume) ||
+        !fast_decimal(w, ",", vol_ccy) || !fast_decimal(w, ",", vol_ccy_quote) || !w.lit(',') || !w.str(confirm) ||
+        (confirm != "0" && confirm != "1") || !w.lit(']'))
+      return false;
+    c.closed = confirm == "1";
+    finish_candle(c, vol_ccy_quote);
+    return true;
+  }
+
+  // books5 {"asks":[..],"bids":[..],"instId":..,"ts":..,"seqId":n}; bbo-tbt the same without instId.
+  bool fast_top_book(okx_wire& w, okx_message& out) {
+    book_update& b = add_event<book_update>(out);
+    book_fields bf;
+    if (!w.lit(R"({"asks":)") || !fast_levels(w, b.asks) || !w.lit(R"(,"bids":)") || !fast_levels(w, b.bids) ||
+        (w.lit(R"(,"instId":)") && !w.str(bf.inst)) || !w.lit(R"(,"ts":)") || !fast_ms(w, bf.ts_ns) ||
+        !w.lit(R"(,"seqId":)") || !fast_int(w, bf.seq) || !w.lit('}'))
+      return false;
+    bf.has_seq = true;
+    const std::string_view inst = require_inst(bf.inst);
+    if (inst.empty()) return false;
+    finish_top_book(b, inst, bf);
+    return true;
+  }
+
+  // After the arg of books / books-l2-tbt / books50-l2-tbt: ,"action":"snapshot"|"update","data":[{"asks":[..],
+  // "bids":[..],"ts":..,"checksum":n,"prevSeqId":n,"seqId":n}]} (checksum may be left out).
+  bool fast_incremental_book(okx_wire& w, okx_message& out) {
+    bool snapshot = false;
+    if (w.lit(R"(,"action":"snapshot","data":[)")) {
+      snapshot = true;
+    } else if (!w.lit(R"(,"action":"update","data":[)")) {
+      return false;
+    }
+    okx_book_msg& m = out.book;
+    book_fields bf;
+    if (!w.lit(R"({"asks":)") || !fast_levels(w, m.asks) || !w.lit(R"(,"bids":)") || !fast_levels(w, m.bids) ||
+        !w.lit(R"(,"ts":)") || !fast_ms(w, bf.ts_ns))
+      return false;
+    if (w.lit(R"(,"checksum":)") && (!fast_int(w, bf.checksum) || !in_int32(bf.checksum))) return false;
+    if (!w.lit(R"(,"prevSeqId":)") || !fast_int(w, bf.prev) || !w.lit(R"(,"seqId":)") || !fast_int(w, bf.seq) ||
+        bf.seq < 0 || !w.lit("}]}") || !w.at_end())
+      return false;
+    finish_book_element(m, bf);
+    finish_book(out, snapshot);
+    return true;
+  }
+
+  // The whole message on the fast path: {"arg":{"channel":..,"instId":..},..} with a non-empty instId.
+  [[gnu::flatten]] bool parse_fast(const char* buf, std::size_t len, okx_message& out) {
+    okx_wire w(buf, len);
+    std::string_view chan, inst;
+    if (!w.lit(R"({"arg":{"channel":)") || !w.str(chan) || !w.lit(R"(,"instId":)") || !w.str(inst) || inst.empty() ||
+        !w.lit('}'))
+      return false;
+    channel.assign(chan);
+    inst_id.assign(inst);
+    if (!take_channel()) return false;
+    if (incremental_book(ch)) return fast_incremental_book(w, out);
+    if (!w.lit(R"(,"data":[)")) return false;
+    // One element or more (OKX pushes one; an empty "data" is left to the general path).
+    do {
+      bool ok = false;
+      switch (ch) {
+        case channel_kind::tickers: ok = fast_ticker(w, out); break;
+        case channel_kind::trades: ok = fast_trade(w, out); break;
+        case channel_kind::candle: ok = fast_candle(w, out); break;
+        case channel_kind::books5:
+        case channel_kind::bbo_tbt: ok = fast_top_book(w, out); break;
+        default: return false;
+      }
+      if (!ok) return false;
+    } while (w.lit(','));
+    if (!w.lit("]}") || !w.at_end()) return false;
+    out.what = okx_message::kind::events;
+    return true;
+  }
+
+  // Back to an empty message state (before each path).
+  void start_message() {
+    channel.clear();
+    inst_id.clear();
+    ch = channel_kind::none;
+    events_used = 0;
   }
 
   bool parse(const char* buf, std::size_t len, std::size_t capacity, std::int64_t receive_ns, okx_message& out,
@@ -418,20 +799,24 @@ struct okx_parser::impl : json_reader {
     error.reason.clear();
     error.symbol.clear();
     error.book = false;
-    err = &error;
-    begin(error.reason);
     recv = receive_ns;
-    channel.clear();
-    inst_id.clear();
-    ch = channel_kind::none;
-    events_used = 0;
-    const std::string_view text(buf, len);
-    bool ok = run(buf, len, capacity, out);
+    start_message();
+    bool ok = false;
+    if (fast_path_enabled() && parse_fast(buf, len, out)) {
+      ++fast_path_hits();
+      ok = true;
+    } else {
+      if (fast_path_enabled()) start_message();  // nothing the fast path read counts
+      err = &error;
+      begin(error.reason);
+      ok = run(buf, len, capacity, out);
+    }
     out.events.resize(ok ? events_used : 0);  // no partial events from a malformed message
     if (!ok) {
       // Attribute the failure to a book when that can still be told (a broken document fails before
       // any field is read: fall back to the raw text).
       std::string_view inst = inst_id, chan = channel;
+      const std::string_view text(buf, len);
       if (chan.empty()) chan = value_from_text(text, R"("channel")");
       if (inst.empty()) inst = value_from_text(text, R"("instId")");
       error.book = incremental_book(kind_of(chan));
@@ -534,12 +919,8 @@ struct okx_parser::impl : json_reader {
     if (incremental_book(ch)) {
       what = channel;
       if (!snapshot && !update) return failf("{}: field 'action' is missing or not snapshot/update", what);
-      okx_book_msg& m = out.book;
-      m.snapshot = snapshot;
-      m.symbol = inst_id;
-      m.instrument = okx_normalize(inst_id);
-      if (m.symbol.empty()) return failf("{}: no instId in arg", what);
-      out.what = okx_message::kind::book;
+      if (inst_id.empty()) return failf("{}: no instId in arg", what);
+      finish_book(out, snapshot);
       return true;
     }
     out.what = okx_message::kind::events;
