@@ -2,12 +2,18 @@
 // decoder whole, then, split at newlines, through a session of each market (books synced first from a
 // fixed snapshot so that fuzzed deltas are applied, linear ticker merging, candles built from trades)
 // as a sequence of messages on one connection, with a ping, a close and a reopen at the end.
+// The whole input and each of its lines also parse to the same output (every bybit_message member
+// the kind uses, book sequence fields included) or the same error with the fast path on and off, on
+// parsers reused from input to input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "adapters/bybit/parser.hpp"
 #include "adapters/bybit/session.hpp"
 #include "fuzz_util.hpp"
 
@@ -16,6 +22,71 @@ using fuzz::discard_io;
 using fuzz::padded;
 
 namespace {
+
+std::string header_text(const event_header& h) {
+  return fmt::format("{} {} {} {} {} {}", static_cast<int>(h.exchange), h.symbol, h.instrument, h.exchange_ts_ns,
+                     h.receive_ts_ns, h.sequence);
+}
+void append_levels(std::string& s, const std::vector<price_level>& l) {
+  for (const auto& x : l) s += fmt::format("[{},{}]", x.price.str(), x.size.str());
+  s += ';';
+}
+
+// Everything one parse gave, as text (the decoder's events leave out the book's sequence fields).
+std::string outcome_text(bool ok, const adapters::bybit_message& m, const adapters::bybit_parse_error& e) {
+  using adapters::bybit_kind;
+  if (!ok) return fmt::format("error {} {} {}", e.reason, e.symbol, e.book);
+  std::string s = fmt::format("{} {}", static_cast<int>(m.kind), m.topic);
+  switch (m.kind) {
+    case bybit_kind::book: {
+      const auto& b = m.book;
+      s += fmt::format(" {} {} {} {} {} {} {} ", b.symbol, b.depth, b.snapshot, b.update_id, b.cross_seq, b.ts_ns,
+                       b.cts_ns);
+      append_levels(s, b.bids);
+      append_levels(s, b.asks);
+      break;
+    }
+    case bybit_kind::ticker: {
+      const auto& t = m.tick;
+      s += header_text(t) + (m.ticker_delta ? " delta" : " snapshot");
+      for (const decimal* d : {&t.bid_price, &t.bid_size, &t.ask_price, &t.ask_size, &t.last_price, &t.last_size,
+                               &t.open_24h, &t.high_24h, &t.low_24h, &t.volume_24h, &t.quote_volume_24h, &t.change_24h})
+        s += fmt::format(" '{}'", d->str());
+      break;
+    }
+    case bybit_kind::trades:
+      for (const auto& t : m.trades)
+        s += fmt::format("|{} {} {} {} {}", header_text(t), t.trade_id, t.price.str(), t.size.str(),
+                         static_cast<int>(t.aggressor));
+      break;
+    case bybit_kind::candles:
+      for (const auto& c : m.candles)
+        s += fmt::format("|{} {} {} {} {} {} {} {} {} {} {} {}", header_text(c), c.interval, c.open_time_ns,
+                         c.close_time_ns, c.open.str(), c.high.str(), c.low.str(), c.close.str(), c.volume.str(),
+                         c.quote_volume.str(), c.trades, c.closed);
+      break;
+    case bybit_kind::control: {
+      const auto& c = m.control;
+      s += fmt::format(" {} {} {} {} {}", static_cast<int>(c.what), c.success, c.op, c.ret_msg, c.req_id);
+      break;
+    }
+    case bybit_kind::other: break;
+  }
+  return s;
+}
+
+// `msg` (padded) parses the same with the fast path on and off. Traps otherwise.
+void check_fast_path_same(std::string_view msg) {
+  static adapters::bybit_parser fast, general;
+  static adapters::bybit_message fast_out, general_out;
+  adapters::bybit_parse_error fast_err, general_err;
+  adapters::fast_path_enabled() = true;
+  const bool fast_ok = fast.parse_padded(msg, 1, fast_out, fast_err);
+  adapters::fast_path_enabled() = false;
+  const bool general_ok = general.parse_padded(msg, 1, general_out, general_err);
+  adapters::fast_path_enabled() = true;
+  if (outcome_text(fast_ok, fast_out, fast_err) != outcome_text(general_ok, general_out, general_err)) __builtin_trap();
+}
 
 void run_session(const std::string& input, const char* market, const char* interval) {
   const auto& log = fuzz::silent_logger();
@@ -54,6 +125,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<event> out;
   std::string error;
   (void)decoder->decode(padded(input, buf), 1, out, error);
+  check_fast_path_same(padded(input, buf));
+  fuzz::for_each_line(input, 256,
+                      [&](std::string_view line, std::size_t /*index*/) { check_fast_path_same(padded(line, buf)); });
   run_session(input, "linear", "1m");  // native klines
   run_session(input, "spot", "2m");    // candles built from trades
   return 0;

@@ -1,13 +1,20 @@
 #include "adapters/bybit/parser.hpp"
 
 #include <array>
+#include <bit>
+#include <cstring>
 #include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
 #include "adapters/bybit/config.hpp"
 #include "adapters/common/json_reader.hpp"
+#include "adapters/common/wire_shape.hpp"
 
 namespace mdfan::adapters {
 namespace {
@@ -83,6 +90,112 @@ std::string_view topic_from_text(std::string_view msg) {
   return msg.substr(0, end);
 }
 
+// wire_shape (wire_shape.hpp) with a string scan that tests sixteen bytes at a time (SSE2): Bybit's
+// tickers and books are mostly strings, which a byte loop reads at several instructions a byte.
+// Same contract: exactly the expected bytes or false, nothing read past the end. Keys and
+// punctuation are compile-time literals, compared a word at a time inline.
+class wire_cursor {
+ public:
+  wire_cursor(const char* begin, std::size_t len) noexcept : p_(begin), end_(begin + len) {}
+
+  template <std::size_t N>
+  bool lit(const char (&s)[N]) noexcept {
+    constexpr std::size_t n = N - 1;  // without the terminating NUL
+    if (static_cast<std::size_t>(end_ - p_) < n || !same<n>(p_, s)) return false;
+    p_ += n;
+    return true;
+  }
+  bool lit(char c) noexcept {
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+
+  // A string of printable ASCII without escapes: its content.
+  bool str(std::string_view& out) noexcept {
+    if (p_ == end_ || *p_ != '"') return false;
+    const char* b = ++p_;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time: the first that is '"', '\\', below 0x20 or above 0x7f (negative as
+    // a signed byte, so below 0x20 too) ends the run of plain bytes.
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    while (end_ - p_ >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      const __m128i stop =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
+      if (const int mask = _mm_movemask_epi8(stop); mask != 0) {
+        p_ += std::countr_zero(static_cast<unsigned>(mask));
+        break;
+      }
+      p_ += 16;
+    }
+#endif
+    while (p_ != end_ && plain(*p_)) ++p_;
+    if (p_ == end_ || *p_ != '"') return false;
+    out = std::string_view(b, static_cast<std::size_t>(p_ - b));
+    ++p_;
+    return true;
+  }
+
+  // A non-negative integer as JSON writes one (no sign, no leading zero, no fraction or exponent),
+  // at most 19 digits.
+  bool u64(std::uint64_t& v) noexcept {
+    const char* b = p_;
+    v = 0;
+    while (p_ != end_ && digit(*p_)) v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
+    const auto n = p_ - b;
+    if (n == 0 || n > 19 || (n > 1 && *b == '0')) return false;
+    return p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E');
+  }
+  // Integer milliseconds since the epoch -> ns, in the range the general path accepts.
+  bool ms(std::int64_t& ns) noexcept {
+    std::uint64_t v = 0;
+    return u64(v) && epoch_ms_to_ns(v, ns);
+  }
+  bool boolean(bool& b) noexcept {
+    if (lit("true")) return b = true, true;
+    if (lit("false")) return b = false, true;
+    return false;
+  }
+  bool at_end() const noexcept { return p_ == end_; }
+
+ private:
+  // The n bytes at p are those of s: compared eight, four, two, one at a time (n is a constant).
+  template <std::size_t n>
+  static bool same(const char* p, const char* s) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+      if (!same_word<std::uint64_t>(p + i, s + i)) return false;
+    if constexpr (n % 8 >= 4) {
+      if (!same_word<std::uint32_t>(p + i, s + i)) return false;
+      i += 4;
+    }
+    if constexpr (n % 4 >= 2) {
+      if (!same_word<std::uint16_t>(p + i, s + i)) return false;
+      i += 2;
+    }
+    if constexpr (n % 2 == 1) {
+      if (p[i] != s[i]) return false;
+    }
+    return true;
+  }
+  template <class W>
+  static bool same_word(const char* p, const char* s) noexcept {
+    W a, b;
+    std::memcpy(&a, p, sizeof a);
+    std::memcpy(&b, s, sizeof b);
+    return a == b;
+  }
+  static bool plain(char c) noexcept {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+  }
+  static bool digit(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0') < 10U; }
+
+  const char* p_;
+  const char* end_;
+};
+
 // Ticker fields Bybit sends as strings, and where they go. Spot has no best bid/ask in `tickers`.
 constexpr decimal_key<ticker> ticker_keys[] = {
     {"lastPrice", &ticker::last_price},        {"bid1Price", &ticker::bid_price}, {"bid1Size", &ticker::bid_size},
@@ -141,6 +254,18 @@ bool plain_decimal_text(std::string_view text, std::string& out) {
   out.append(body, lead);
   return true;
 }
+
+namespace {
+
+// The envelope fields of a topic message besides "topic" and "data", as read by either path.
+struct envelope {
+  std::string_view type;
+  bool have_type = false, have_data = false;
+  std::int64_t ts_ns = 0, cts_ns = 0;
+  std::uint64_t cs = 0;  // tickers' cross sequence
+};
+
+}  // namespace
 
 struct bybit_parser::impl : json_reader {
   bybit_symbols symbols;
@@ -361,6 +486,175 @@ struct bybit_parser::impl : json_reader {
     return read_data(v);
   }
 
+  // Clears what a message writes into `o` and `e` (slots keep their capacity) and aims the readers
+  // at them.
+  void start(bybit_message& o, bybit_parse_error& e, std::int64_t recv) {
+    e.reason.clear();
+    e.symbol.clear();
+    e.book = false;
+    o.kind = bybit_kind::control;
+    o.topic.clear();
+    o.book.bids.clear();
+    o.book.asks.clear();
+    o.book.update_id = o.book.cross_seq = 0;
+    o.tick = ticker{};
+    o.ticker_delta = false;
+    trades_used = candles_used = 0;
+    out = &o;
+    err = &e;
+    begin(e.reason);
+    receive_ns = recv;
+    topic = topic_parts{};
+  }
+
+  // ---- the fast path (wire_cursor above): topic messages as Bybit sends them, compact, "topic" first.
+  // Each reader accepts exactly what the general path reads to the same output, or returns false;
+  // the envelope and the ticker fields come in an order that differs between categories and
+  // depths, so those are read by key, with the general path's rule for each key.
+
+  // [["price","size"],...]: exactly two non-negative decimal strings per level.
+  static bool fast_levels(wire_cursor& w, std::vector<price_level>& out) {
+    out.clear();
+    if (!w.lit('[')) return false;
+    if (w.lit(']')) return true;
+    do {
+      std::string_view p, q;
+      if (!w.lit('[') || !w.str(p) || !w.lit(',') || !w.str(q) || !w.lit(']')) return false;
+      price_level& pl = out.emplace_back();
+      if (!parse_level_decimal(p, pl.price) || !parse_level_decimal(q, pl.size)) return false;
+    } while (w.lit(','));
+    return w.lit(']');
+  }
+
+  // A symbol string that is the topic's.
+  bool fast_symbol(wire_cursor& w) const {
+    std::string_view s;
+    return w.str(s) && s == topic.symbol;
+  }
+
+  // orderbook data {"s":..,"b":[..],"a":[..],"u":..,"seq":..}.
+  bool fast_book(wire_cursor& w) {
+    auto& b = out->book;
+    return w.lit(R"({"s":)") && fast_symbol(w) && w.lit(R"(,"b":)") && fast_levels(w, b.bids) && w.lit(R"(,"a":)") &&
+           fast_levels(w, b.asks) && w.lit(R"(,"u":)") && w.u64(b.update_id) && w.lit(R"(,"seq":)") &&
+           w.u64(b.cross_seq) && w.lit('}');
+  }
+
+  // tickers data: {"symbol":..,"<key>":"<value>",...}, every value a string, keys in any order (a
+  // linear delta sends only the changed ones). A ticker key takes its decimal; "" leaves it unsent,
+  // as on the general path; other keys are skipped.
+  bool fast_ticker(wire_cursor& w) {
+    auto& tk = out->tick;
+    if (!w.lit('{')) return false;
+    do {
+      std::string_view key, val;
+      if (!w.str(key) || !w.lit(':') || !w.str(val)) return false;
+      if (key == "symbol") {
+        if (val != topic.symbol) return false;
+      } else if (decimal* d = decimal_for(ticker_keys, key, tk); d != nullptr && !val.empty()) {
+        if (!decimal::parse(val, *d)) return false;
+      }
+    } while (w.lit(','));
+    return w.lit('}');
+  }
+
+  // publicTrade data: [{"T":..,"s":..,"S":"Buy"|"Sell","v":..,"p":..,"L":..,"i":..,"BT":..,"seq":..},...],
+  // at least one trade; "L" (tick direction) is absent on spot.
+  bool fast_trades(wire_cursor& w) {
+    if (!w.lit('[')) return false;
+    do {
+      trade& t = next_slot(out->trades, trades_used);
+      std::string_view taker, size, price, id, ignored;
+      bool block = false;
+      if (!w.lit(R"({"T":)") || !w.ms(t.exchange_ts_ns) || !w.lit(R"(,"s":)") || !fast_symbol(w) ||
+          !w.lit(R"(,"S":)") || !w.str(taker) || !w.lit(R"(,"v":)") || !w.str(size) || !w.lit(R"(,"p":)") ||
+          !w.str(price))
+        return false;
+      if (w.lit(R"(,"L":)") && !w.str(ignored)) return false;
+      if (!w.lit(R"(,"i":)") || !w.str(id) || !w.lit(R"(,"BT":)") || !w.boolean(block) || !w.lit(R"(,"seq":)") ||
+          !w.u64(t.sequence) || !w.lit('}'))
+        return false;
+      if (taker == "Buy") {
+        t.aggressor = side::buy;
+      } else if (taker == "Sell") {
+        t.aggressor = side::sell;
+      } else {
+        return false;
+      }
+      if (!decimal::parse(size, t.size) || !decimal::parse(price, t.price)) return false;
+      t.trade_id.assign(id);
+    } while (w.lit(','));
+    return w.lit(']');
+  }
+
+  // kline data: [{"start":..,"end":..,"interval":..,"open":..,"close":..,"high":..,"low":..,
+  // "volume":..,"turnover":..,"confirm":..,"timestamp":..},...], at least one, every decimal sent.
+  bool fast_candles(wire_cursor& w) {
+    if (!w.lit('[')) return false;
+    do {
+      candle& c = next_slot(out->candles, candles_used);
+      std::string_view interval, o, cl, h, l, v, q;
+      if (!w.lit(R"({"start":)") || !w.ms(c.open_time_ns) || !w.lit(R"(,"end":)") || !w.ms(c.close_time_ns) ||
+          !w.lit(R"(,"interval":)") || !w.str(interval) || !w.lit(R"(,"open":)") || !w.str(o) ||
+          !w.lit(R"(,"close":)") || !w.str(cl) || !w.lit(R"(,"high":)") || !w.str(h) || !w.lit(R"(,"low":)") ||
+          !w.str(l) || !w.lit(R"(,"volume":)") || !w.str(v) || !w.lit(R"(,"turnover":)") || !w.str(q) ||
+          !w.lit(R"(,"confirm":)") || !w.boolean(c.closed) || !w.lit(R"(,"timestamp":)") || !w.ms(c.exchange_ts_ns) ||
+          !w.lit('}'))
+        return false;
+      if (!decimal::parse(o, c.open) || !decimal::parse(cl, c.close) || !decimal::parse(h, c.high) ||
+          !decimal::parse(l, c.low) || !decimal::parse(v, c.volume) || !decimal::parse(q, c.quote_volume))
+        return false;
+    } while (w.lit(','));
+    return w.lit(']');
+  }
+
+  // {"topic":..,<"type","ts","cts","cs","data" in any order, each at most once>}; "data" must be
+  // there and "type" be "snapshot" or "delta".
+  [[gnu::flatten]] bool parse_fast(std::string_view msg) {
+    wire_cursor w(msg.data(), msg.size());
+    std::string_view name;
+    if (!w.lit(R"({"topic":)") || !w.str(name)) return false;
+    out->topic.assign(name);
+    topic = split_topic(out->topic);
+    envelope env;
+    unsigned seen = 0;
+    while (w.lit(',')) {
+      unsigned field = 0;
+      bool ok = false;
+      if (w.lit(R"("data":)")) {
+        field = 1;
+        ok = (seen & field) == 0 && fast_data(w);
+        env.have_data = true;
+      } else if (w.lit(R"("type":)")) {
+        field = 2;
+        ok = w.str(env.type);
+        env.have_type = true;
+      } else if (w.lit(R"("ts":)")) {
+        field = 4;
+        ok = w.ms(env.ts_ns);
+      } else if (w.lit(R"("cts":)")) {
+        field = 8;
+        ok = w.ms(env.cts_ns);
+      } else if (w.lit(R"("cs":)")) {
+        field = 16;
+        ok = w.u64(env.cs);
+      }
+      if (!ok || (seen & field) != 0) return false;
+      seen |= field;
+    }
+    if (!w.lit('}') || !w.at_end() || !env.have_data || (env.type != "snapshot" && env.type != "delta")) return false;
+    return finish_topic(env);
+  }
+  bool fast_data(wire_cursor& w) {
+    switch (topic.kind) {
+      case bybit_kind::book: return fast_book(w);
+      case bybit_kind::ticker: return fast_ticker(w);
+      case bybit_kind::trades: return fast_trades(w);
+      case bybit_kind::candles: return fast_candles(w);
+      default: return false;  // control traffic and unmapped topics: the general path
+    }
+  }
+
   // ---- the message
 
   // Flattened: every reader below is inlined into this one function (the per-field lambdas would
@@ -374,11 +668,9 @@ struct bybit_parser::impl : json_reader {
       if (ec == simdjson::INCORRECT_TYPE) return fail("not a JSON object");
       return fail_json(ec);
     }
-    std::string_view type, op, ret_msg, req_id;
-    bool have_type = false, have_op = false, have_success = false, success = false, have_args = false;
-    bool have_data = false, deferred_data = false;
-    std::int64_t ts_ns = 0, cts_ns = 0;
-    std::uint64_t cs = 0;
+    envelope env;
+    std::string_view op, ret_msg, req_id;
+    bool have_op = false, have_success = false, success = false, have_args = false, deferred_data = false;
     what = "message";
     if (!for_fields(obj, [&](std::string_view key, od::value& v) {
           if (key == "topic") {
@@ -389,15 +681,15 @@ struct bybit_parser::impl : json_reader {
             return true;
           }
           if (key == "data") {
-            have_data = true;
+            env.have_data = true;
             if (!out->topic.empty()) return read_data(v);
             deferred_data = true;
             return defer_data(v);
           }
-          if (key == "type") return have_type = true, get_string(v, key, type);
-          if (key == "ts") return read_ms(v, key, ts_ns);
-          if (key == "cts") return read_ms(v, key, cts_ns);
-          if (key == "cs") return read_u64(v, key, cs);
+          if (key == "type") return env.have_type = true, get_string(v, key, env.type);
+          if (key == "ts") return read_ms(v, key, env.ts_ns);
+          if (key == "cts") return read_ms(v, key, env.cts_ns);
+          if (key == "cs") return read_u64(v, key, env.cs);
           if (key == "op") return have_op = true, get_string(v, key, op);
           if (key == "success") return have_success = true, get_bool(v, key, success);
           if (key == "ret_msg") return get_string(v, key, ret_msg);
@@ -414,7 +706,7 @@ struct bybit_parser::impl : json_reader {
       c.ret_msg.assign(ret_msg);
       c.req_id.assign(req_id);
       c.success = !have_success || success;
-      if (have_type && type == "COMMAND_RESP") {
+      if (env.have_type && env.type == "COMMAND_RESP") {
         c.what = bybit_control::kind::ack;
       } else if (have_op && op == "pong") {
         c.what = bybit_control::kind::pong;
@@ -429,11 +721,17 @@ struct bybit_parser::impl : json_reader {
     }
 
     if (deferred_data && !read_deferred()) return false;
+    return finish_topic(env);
+  }
+
+  // A topic message once its fields are read (by either path): the kind, the envelope's times and
+  // sequences, symbol and instrument on every event.
+  bool finish_topic(const envelope& env) {
     out->kind = topic.kind;
     if (topic.kind == bybit_kind::other) return true;
-    if (!have_data) return failf("'{}' message has no 'data'", out->topic.substr(0, 60));
-    const bool snapshot = have_type && type == "snapshot";
-    const bool delta = have_type && type == "delta";
+    if (!env.have_data) return failf("'{}' message has no 'data'", out->topic.substr(0, 60));
+    const bool snapshot = env.have_type && env.type == "snapshot";
+    const bool delta = env.have_type && env.type == "delta";
     const std::string& instrument =
         instruments.get(topic.symbol, [&](std::string_view s) { return symbols.normalize(s); });
 
@@ -444,8 +742,8 @@ struct bybit_parser::impl : json_reader {
         b.symbol.assign(topic.symbol);
         b.depth = topic.depth;
         b.snapshot = snapshot;
-        b.ts_ns = ts_ns;
-        b.cts_ns = cts_ns;
+        b.ts_ns = env.ts_ns;
+        b.cts_ns = env.cts_ns;
         break;
       }
       case bybit_kind::ticker: {
@@ -454,9 +752,9 @@ struct bybit_parser::impl : json_reader {
         tk.exchange = exchange_id::bybit;
         tk.symbol.assign(topic.symbol);
         tk.instrument.assign(instrument);
-        tk.exchange_ts_ns = ts_ns;
+        tk.exchange_ts_ns = env.ts_ns;
         tk.receive_ts_ns = receive_ns;
-        tk.sequence = cs;
+        tk.sequence = env.cs;
         out->ticker_delta = delta;
         break;
       }
@@ -478,7 +776,7 @@ struct bybit_parser::impl : json_reader {
           c.instrument.assign(instrument);
           c.receive_ts_ns = receive_ns;
           c.interval = interval;
-          if (c.exchange_ts_ns == 0) c.exchange_ts_ns = ts_ns;
+          if (c.exchange_ts_ns == 0) c.exchange_ts_ns = env.ts_ns;
         }
         break;
       }
@@ -500,22 +798,18 @@ const bybit_symbols& bybit_parser::symbols() const noexcept { return impl_->symb
 bool bybit_parser::parse_padded(std::string_view msg, std::int64_t receive_ns, bybit_message& out,
                                 bybit_parse_error& error) {
   auto& p = *impl_;
-  error.reason.clear();
-  error.symbol.clear();
-  error.book = false;
-  out.kind = bybit_kind::control;
-  out.topic.clear();
-  out.book.bids.clear();
-  out.book.asks.clear();
-  out.book.update_id = out.book.cross_seq = 0;
-  out.tick = ticker{};
-  out.ticker_delta = false;
-  p.trades_used = p.candles_used = 0;
-  p.out = &out;
-  p.err = &error;
-  p.begin(error.reason);
-  p.receive_ns = receive_ns;
-  p.topic = topic_parts{};
+  p.start(out, error, receive_ns);
+  if (fast_path_enabled()) {
+    if (p.parse_fast(msg)) {
+      out.trades.resize(p.trades_used);
+      out.candles.resize(p.candles_used);
+      ++fast_path_hits();
+      return true;
+    }
+    // Nothing the fast path wrote counts. It writes nothing before it has read a topic: control
+    // traffic costs one comparison.
+    if (!out.topic.empty()) p.start(out, error, receive_ns);
+  }
   const bool ok = p.parse(msg);
   out.trades.resize(p.trades_used);  // the previous message's entries were reused or are dropped here
   out.candles.resize(p.candles_used);
