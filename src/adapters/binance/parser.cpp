@@ -527,20 +527,6 @@ struct binance_parser::impl : json_reader {
   // ---- the fast path (wire_shape.hpp): the message types Binance sends most, in its field order.
   // Each reader accepts exactly what the general path reads to the same output, or returns false.
 
-  // [["price","qty"],...]: exactly two non-negative decimal strings per level.
-  static bool fast_levels(wire_shape& w, std::vector<price_level>& out) {
-    out.clear();
-    if (!w.lit('[')) return false;
-    if (w.lit(']')) return true;
-    do {
-      std::string_view p, q;
-      if (!w.lit('[') || !w.str(p) || !w.lit(',') || !w.str(q) || !w.lit(']')) return false;
-      price_level& pl = out.emplace_back();
-      if (!parse_level_decimal(p, pl.price) || !parse_level_decimal(q, pl.size)) return false;
-    } while (w.lit(','));
-    return w.lit(']');
-  }
-
   // trade: {"e":"trade","E":..,"s":..,"t":..,"p":..,"q":..,"T":..,"m":..,"M":..}; aggTrade has "a"
   // for "t" and "f","l" after "q". After the "E":.
   bool fast_trade(wire_shape& w, bool aggregate, std::int64_t recv, binance_message& out) {
@@ -568,7 +554,7 @@ struct binance_parser::impl : json_reader {
     std::string_view sym;
     if (!w.ms(d.event_time_ns) || !w.lit(R"(,"s":)") || !w.str(sym) || sym.empty() || !w.lit(R"(,"U":)") ||
         !w.u64(d.first_update_id) || !w.lit(R"(,"u":)") || !w.u64(d.last_update_id) || !w.lit(R"(,"b":)") ||
-        !fast_levels(w, d.bids) || !w.lit(R"(,"a":)") || !fast_levels(w, d.asks) || !w.lit('}') ||
+        !wire_levels(w, d.bids) || !w.lit(R"(,"a":)") || !wire_levels(w, d.asks) || !w.lit('}') ||
         d.first_update_id > d.last_update_id)
       return false;
     finish_depth_update(d, sym);
@@ -591,8 +577,8 @@ struct binance_parser::impl : json_reader {
   // depth<N> partial book {"lastUpdateId":..,"bids":[..],"asks":[..]}, after the "lastUpdateId":.
   bool fast_partial_book(wire_shape& w, std::string_view stream, std::int64_t recv, binance_message& out) {
     book_update& b = emplace<book_update>(out);
-    if (!w.u64(b.sequence) || !w.lit(R"(,"bids":)") || !fast_levels(w, b.bids) || !w.lit(R"(,"asks":)") ||
-        !fast_levels(w, b.asks) || !w.lit('}'))
+    if (!w.u64(b.sequence) || !w.lit(R"(,"bids":)") || !wire_levels(w, b.bids) || !w.lit(R"(,"asks":)") ||
+        !wire_levels(w, b.asks) || !w.lit('}'))
       return false;
     std::string_view stream_symbol, channel;
     split_stream(stream, stream_symbol, channel);

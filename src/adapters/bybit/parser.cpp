@@ -6,7 +6,6 @@
 #include <limits>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
 #endif
 
 #include <fmt/format.h>
@@ -89,112 +88,6 @@ std::string_view topic_from_text(std::string_view msg) {
   if (end == std::string_view::npos || end > 100) return {};
   return msg.substr(0, end);
 }
-
-// wire_shape (wire_shape.hpp) with a string scan that tests sixteen bytes at a time (SSE2): Bybit's
-// tickers and books are mostly strings, which a byte loop reads at several instructions a byte.
-// Same contract: exactly the expected bytes or false, nothing read past the end. Keys and
-// punctuation are compile-time literals, compared a word at a time inline.
-class wire_cursor {
- public:
-  wire_cursor(const char* begin, std::size_t len) noexcept : p_(begin), end_(begin + len) {}
-
-  template <std::size_t N>
-  bool lit(const char (&s)[N]) noexcept {
-    constexpr std::size_t n = N - 1;  // without the terminating NUL
-    if (static_cast<std::size_t>(end_ - p_) < n || !same<n>(p_, s)) return false;
-    p_ += n;
-    return true;
-  }
-  bool lit(char c) noexcept {
-    if (p_ == end_ || *p_ != c) return false;
-    ++p_;
-    return true;
-  }
-
-  // A string of printable ASCII without escapes: its content.
-  bool str(std::string_view& out) noexcept {
-    if (p_ == end_ || *p_ != '"') return false;
-    const char* b = ++p_;
-#if defined(__SSE2__)
-    // Sixteen bytes at a time: the first that is '"', '\\', below 0x20 or above 0x7f (negative as
-    // a signed byte, so below 0x20 too) ends the run of plain bytes.
-    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
-    while (end_ - p_ >= 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
-      const __m128i stop =
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
-      if (const int mask = _mm_movemask_epi8(stop); mask != 0) {
-        p_ += std::countr_zero(static_cast<unsigned>(mask));
-        break;
-      }
-      p_ += 16;
-    }
-#endif
-    while (p_ != end_ && plain(*p_)) ++p_;
-    if (p_ == end_ || *p_ != '"') return false;
-    out = std::string_view(b, static_cast<std::size_t>(p_ - b));
-    ++p_;
-    return true;
-  }
-
-  // A non-negative integer as JSON writes one (no sign, no leading zero, no fraction or exponent),
-  // at most 19 digits.
-  bool u64(std::uint64_t& v) noexcept {
-    const char* b = p_;
-    v = 0;
-    while (p_ != end_ && digit(*p_)) v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
-    const auto n = p_ - b;
-    if (n == 0 || n > 19 || (n > 1 && *b == '0')) return false;
-    return p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E');
-  }
-  // Integer milliseconds since the epoch -> ns, in the range the general path accepts.
-  bool ms(std::int64_t& ns) noexcept {
-    std::uint64_t v = 0;
-    return u64(v) && epoch_ms_to_ns(v, ns);
-  }
-  bool boolean(bool& b) noexcept {
-    if (lit("true")) return b = true, true;
-    if (lit("false")) return b = false, true;
-    return false;
-  }
-  bool at_end() const noexcept { return p_ == end_; }
-
- private:
-  // The n bytes at p are those of s: compared eight, four, two, one at a time (n is a constant).
-  template <std::size_t n>
-  static bool same(const char* p, const char* s) noexcept {
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-      if (!same_word<std::uint64_t>(p + i, s + i)) return false;
-    if constexpr (n % 8 >= 4) {
-      if (!same_word<std::uint32_t>(p + i, s + i)) return false;
-      i += 4;
-    }
-    if constexpr (n % 4 >= 2) {
-      if (!same_word<std::uint16_t>(p + i, s + i)) return false;
-      i += 2;
-    }
-    if constexpr (n % 2 == 1) {
-      if (p[i] != s[i]) return false;
-    }
-    return true;
-  }
-  template <class W>
-  static bool same_word(const char* p, const char* s) noexcept {
-    W a, b;
-    std::memcpy(&a, p, sizeof a);
-    std::memcpy(&b, s, sizeof b);
-    return a == b;
-  }
-  static bool plain(char c) noexcept {
-    const auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
-  }
-  static bool digit(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0') < 10U; }
-
-  const char* p_;
-  const char* end_;
-};
 
 // Ticker fields Bybit sends as strings, and where they go. Spot has no best bid/ask in `tickers`.
 constexpr decimal_key<ticker> ticker_keys[] = {
@@ -372,7 +265,7 @@ struct bybit_parser::impl : json_reader {
     what = "tickers";
     od::object obj;
     if (!get_object(v, "data", obj)) return false;
-    auto& tk = out->tick;
+    auto& tk = out->tick = ticker{};
     return for_fields(obj, [&](std::string_view key, od::value& fv) {
       if (key == "symbol") return same_symbol(fv, key);
       decimal* d = decimal_for(ticker_keys, key, tk);
@@ -497,8 +390,7 @@ struct bybit_parser::impl : json_reader {
     o.book.bids.clear();
     o.book.asks.clear();
     o.book.update_id = o.book.cross_seq = 0;
-    o.tick = ticker{};
-    o.ticker_delta = false;
+    o.ticker_delta = false;  // o.tick is reset by the ticker readers: only a ticker message uses it
     trades_used = candles_used = 0;
     out = &o;
     err = &e;
@@ -507,44 +399,30 @@ struct bybit_parser::impl : json_reader {
     topic = topic_parts{};
   }
 
-  // ---- the fast path (wire_cursor above): topic messages as Bybit sends them, compact, "topic" first.
+  // ---- the fast path (wire_shape.hpp): topic messages as Bybit sends them, compact, "topic" first.
   // Each reader accepts exactly what the general path reads to the same output, or returns false;
   // the envelope and the ticker fields come in an order that differs between categories and
   // depths, so those are read by key, with the general path's rule for each key.
 
-  // [["price","size"],...]: exactly two non-negative decimal strings per level.
-  static bool fast_levels(wire_cursor& w, std::vector<price_level>& out) {
-    out.clear();
-    if (!w.lit('[')) return false;
-    if (w.lit(']')) return true;
-    do {
-      std::string_view p, q;
-      if (!w.lit('[') || !w.str(p) || !w.lit(',') || !w.str(q) || !w.lit(']')) return false;
-      price_level& pl = out.emplace_back();
-      if (!parse_level_decimal(p, pl.price) || !parse_level_decimal(q, pl.size)) return false;
-    } while (w.lit(','));
-    return w.lit(']');
-  }
-
   // A symbol string that is the topic's.
-  bool fast_symbol(wire_cursor& w) const {
+  bool fast_symbol(wire_shape& w) const {
     std::string_view s;
     return w.str(s) && s == topic.symbol;
   }
 
   // orderbook data {"s":..,"b":[..],"a":[..],"u":..,"seq":..}.
-  bool fast_book(wire_cursor& w) {
+  bool fast_book(wire_shape& w) {
     auto& b = out->book;
-    return w.lit(R"({"s":)") && fast_symbol(w) && w.lit(R"(,"b":)") && fast_levels(w, b.bids) && w.lit(R"(,"a":)") &&
-           fast_levels(w, b.asks) && w.lit(R"(,"u":)") && w.u64(b.update_id) && w.lit(R"(,"seq":)") &&
+    return w.lit(R"({"s":)") && fast_symbol(w) && w.lit(R"(,"b":)") && wire_levels(w, b.bids) && w.lit(R"(,"a":)") &&
+           wire_levels(w, b.asks) && w.lit(R"(,"u":)") && w.u64(b.update_id) && w.lit(R"(,"seq":)") &&
            w.u64(b.cross_seq) && w.lit('}');
   }
 
   // tickers data: {"symbol":..,"<key>":"<value>",...}, every value a string, keys in any order (a
   // linear delta sends only the changed ones). A ticker key takes its decimal; "" leaves it unsent,
   // as on the general path; other keys are skipped.
-  bool fast_ticker(wire_cursor& w) {
-    auto& tk = out->tick;
+  bool fast_ticker(wire_shape& w) {
+    auto& tk = out->tick = ticker{};
     if (!w.lit('{')) return false;
     do {
       std::string_view key, val;
@@ -560,7 +438,7 @@ struct bybit_parser::impl : json_reader {
 
   // publicTrade data: [{"T":..,"s":..,"S":"Buy"|"Sell","v":..,"p":..,"L":..,"i":..,"BT":..,"seq":..},...],
   // at least one trade; "L" (tick direction) is absent on spot.
-  bool fast_trades(wire_cursor& w) {
+  bool fast_trades(wire_shape& w) {
     if (!w.lit('[')) return false;
     do {
       trade& t = next_slot(out->trades, trades_used);
@@ -589,7 +467,7 @@ struct bybit_parser::impl : json_reader {
 
   // kline data: [{"start":..,"end":..,"interval":..,"open":..,"close":..,"high":..,"low":..,
   // "volume":..,"turnover":..,"confirm":..,"timestamp":..},...], at least one, every decimal sent.
-  bool fast_candles(wire_cursor& w) {
+  bool fast_candles(wire_shape& w) {
     if (!w.lit('[')) return false;
     do {
       candle& c = next_slot(out->candles, candles_used);
@@ -611,7 +489,7 @@ struct bybit_parser::impl : json_reader {
   // {"topic":..,<"type","ts","cts","cs","data" in any order, each at most once>}; "data" must be
   // there and "type" be "snapshot" or "delta".
   [[gnu::flatten]] bool parse_fast(std::string_view msg) {
-    wire_cursor w(msg.data(), msg.size());
+    wire_shape w(msg.data(), msg.size());
     std::string_view name;
     if (!w.lit(R"({"topic":)") || !w.str(name)) return false;
     out->topic.assign(name);
@@ -645,7 +523,7 @@ struct bybit_parser::impl : json_reader {
     if (!w.lit('}') || !w.at_end() || !env.have_data || (env.type != "snapshot" && env.type != "delta")) return false;
     return finish_topic(env);
   }
-  bool fast_data(wire_cursor& w) {
+  bool fast_data(wire_shape& w) {
     switch (topic.kind) {
       case bybit_kind::book: return fast_book(w);
       case bybit_kind::ticker: return fast_ticker(w);

@@ -50,6 +50,21 @@ inline bool parse_level_decimal(std::string_view s, decimal& d) noexcept {
   return decimal::parse(s, d) && s.front() != '-';
 }
 
+// The fast path's book side in the form Binance and Bybit send, [["price","size"],...]: exactly two
+// non-negative decimal strings per level (wire_shape.hpp); false for anything else.
+inline bool wire_levels(wire_shape& w, std::vector<price_level>& out) {
+  out.clear();
+  if (!w.lit('[')) return false;
+  if (w.lit(']')) return true;
+  do {
+    std::string_view p, q;
+    if (!w.lit('[') || !w.str(p) || !w.lit(',') || !w.str(q) || !w.lit(']')) return false;
+    price_level& pl = out.emplace_back();
+    if (!parse_level_decimal(p, pl.price) || !parse_level_decimal(q, pl.size)) return false;
+  } while (w.lit(','));
+  return w.lit(']');
+}
+
 // An RFC 3339 time -> ns since the epoch: "YYYY-MM-DD" 'T' (or 't', ' ') "HH:MM:SS", an optional
 // fraction (digits past the 9th ignored), then "Z" or, unless `utc_only`, any "+hh:mm"/"-hh:mm"
 // offset ("+00:00" and "-00:00" always). Times before 1970 or past 2262 are rejected. Fixed

@@ -18,6 +18,10 @@
 #include <limits>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mdfan::adapters {
 
 // Whether parsers on this thread try the fast path before simdjson. On by default; tests and
@@ -64,26 +68,19 @@ class wire_shape {
  public:
   wire_shape(const char* begin, std::size_t len) noexcept : p_(begin), end_(begin + len) {}
 
-  // These exact bytes (keys, punctuation): a literal, compared 8 bytes at a time.
+  // These exact bytes (keys, punctuation): a literal, compared a word at a time inline.
   template <std::size_t N>
   bool lit(const char (&s)[N]) noexcept {
     constexpr std::size_t n = N - 1;  // without the terminating NUL
-    if (static_cast<std::size_t>(end_ - p_) < n) return false;
-    if constexpr (n >= 8) {
-      for (std::size_t i = 0; i + 8 <= n; i += 8)
-        if (load(p_ + i) != load(s + i)) return false;
-      if (n % 8 != 0 && load(p_ + n - 8) != load(s + n - 8)) return false;  // the tail, overlapping
-    } else {
-      for (std::size_t i = 0; i < n; ++i)
-        if (p_[i] != s[i]) return false;
-    }
+    if (static_cast<std::size_t>(end_ - p_) < n || !same_const<n>(p_, s)) return false;
     p_ += n;
     return true;
   }
-  // The same for text chosen at run time.
+  // The same for text chosen at run time (in 8- and 4-byte words, inline rather than a memcmp call).
   bool lit(std::string_view s) noexcept {
-    if (static_cast<std::size_t>(end_ - p_) < s.size() || std::memcmp(p_, s.data(), s.size()) != 0) return false;
-    p_ += s.size();
+    const std::size_t n = s.size();
+    if (static_cast<std::size_t>(end_ - p_) < n || !same(p_, s.data(), n)) return false;
+    p_ += n;
     return true;
   }
   bool lit(char c) noexcept {
@@ -93,23 +90,34 @@ class wire_shape {
   }
   bool peek(char c) const noexcept { return p_ != end_ && *p_ == c; }
 
-  // A string of printable ASCII without escapes: its content. Scanned 8 bytes at a time (a ticker is
-  // mostly strings); the last bytes of the message one by one.
+  // A string of printable ASCII without escapes: its content. Scanned 16 bytes at a time (SSE2), then
+  // 8, then the last bytes of the message one by one: tickers and books are mostly strings.
   bool str(std::string_view& out) noexcept {
     if (p_ == end_ || *p_ != '"') return false;
     const char* b = ++p_;
-    for (;;) {
-      if (end_ - p_ < 8) {
-        while (p_ != end_ && plain(*p_)) ++p_;
-        break;
-      }
-      if (const std::uint64_t m = not_plain8(load(p_)); m != 0) {
-        p_ += std::countr_zero(m) / 8;  // the first byte that is not plain
+    p_ = past_plain(p_);
+    if (p_ == end_ || *p_ != '"') return false;
+    out = std::string_view(b, static_cast<std::size_t>(p_ - b));
+    ++p_;
+    return true;
+  }
+
+  // A string whose content the caller then validates by a grammar of printable ASCII without '"' or
+  // '\\' (a decimal, a digit string): its content, found by its closing quote alone. Whatever else the
+  // content holds (an escape, a control character, a non-ASCII byte), that validation refuses it.
+  bool checked_str(std::string_view& out) noexcept {
+    if (p_ == end_ || *p_ != '"') return false;
+    const char* b = ++p_;
+    while (end_ - p_ >= 8) {
+      const std::uint64_t x = load(p_) ^ (ones * '"');
+      if (const std::uint64_t quote = (x - ones) & ~x & high; quote != 0) {
+        p_ += std::countr_zero(quote) / 8;
         break;
       }
       p_ += 8;
     }
-    if (p_ == end_ || *p_ != '"') return false;
+    while (p_ != end_ && *p_ != '"') ++p_;
+    if (p_ == end_) return false;
     out = std::string_view(b, static_cast<std::size_t>(p_ - b));
     ++p_;
     return true;
@@ -161,16 +169,76 @@ class wire_shape {
   bool at_end() const noexcept { return p_ == end_; }
 
  private:
+  static constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+
   static std::uint64_t load(const char* p) noexcept {
     std::uint64_t v;
     std::memcpy(&v, p, sizeof v);
     return v;
   }
+  static std::uint32_t load4(const char* p) noexcept {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  // The n bytes at p are those of s: compared eight, four, two, one at a time (n is a constant).
+  template <std::size_t n>
+  static bool same_const(const char* p, const char* s) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+      if (load(p + i) != load(s + i)) return false;
+    if constexpr (n % 8 >= 4) {
+      if (load4(p + i) != load4(s + i)) return false;
+      i += 4;
+    }
+    if constexpr (n % 4 >= 2) {
+      std::uint16_t a, b;
+      std::memcpy(&a, p + i, 2);
+      std::memcpy(&b, s + i, 2);
+      if (a != b) return false;
+      i += 2;
+    }
+    if constexpr (n % 2 == 1) {
+      if (p[i] != s[i]) return false;
+    }
+    return true;
+  }
+  static bool same(const char* a, const char* b, std::size_t n) noexcept {
+    if (n >= 8) {
+      for (std::size_t i = 0; i + 8 <= n; i += 8)
+        if (load(a + i) != load(b + i)) return false;
+      return load(a + n - 8) == load(b + n - 8);
+    }
+    if (n >= 4) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  // The first byte from `p` on that is not plain (or end_).
+  const char* past_plain(const char* p) const noexcept {
+#if defined(__SSE2__)
+    // The first byte that is '"', '\\', below 0x20 or above 0x7f (negative as a signed byte, so
+    // below 0x20 too) ends the run of plain bytes.
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+    while (end_ - p >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i stop =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space));
+      if (const int mask = _mm_movemask_epi8(stop); mask != 0) return p + std::countr_zero(static_cast<unsigned>(mask));
+      p += 16;
+    }
+#endif
+    while (end_ - p >= 8) {
+      if (const std::uint64_t m = not_plain8(load(p)); m != 0) return p + std::countr_zero(m) / 8;
+      p += 8;
+    }
+    while (p != end_ && plain(*p)) ++p;
+    return p;
+  }
   // The bytes of `v` (8 bytes in memory order) that are control characters, non-ASCII, '"' or '\\':
   // their high bit set. Bytes after the first such byte may be flagged too (borrows), never a byte
   // before it: the lowest flag is exactly the first byte that is not plain.
   static std::uint64_t not_plain8(std::uint64_t v) noexcept {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & high; };
     const std::uint64_t below_space = (v - 0x20 * ones) & ~v & high;
     return (v & high) | below_space | zero_byte(v ^ ('"' * ones)) | zero_byte(v ^ ('\\' * ones));

@@ -1,6 +1,5 @@
 #include "adapters/okx/parser.hpp"
 
-#include <bit>
 #include <cstring>
 #include <limits>
 
@@ -91,129 +90,6 @@ bool side_of(std::string_view s, side& out) noexcept {
 bool in_int32(std::int64_t v) noexcept {
   return v >= std::numeric_limits<std::int32_t>::min() && v <= std::numeric_limits<std::int32_t>::max();
 }
-
-// The wire_shape cursor (wire_shape.hpp) with the reads the OKX shapes use and the same rules, tuned for
-// OKX's longer messages: a string is scanned 8 bytes at a time while 8 remain, expected bytes are
-// compared in 8- and 4-byte words inline rather than through a memcmp call, and a string the caller
-// validates anyway (a decimal, a time) is found by its closing quote alone. Nothing past `end` is read.
-class okx_wire {
- public:
-  okx_wire(const char* begin, std::size_t len) noexcept : p_(begin), end_(begin + len) {}
-
-  bool lit(std::string_view s) noexcept {
-    const std::size_t n = s.size();
-    if (static_cast<std::size_t>(end_ - p_) < n || !same(p_, s.data(), n)) return false;
-    p_ += n;
-    return true;
-  }
-  bool lit(char c) noexcept {
-    if (p_ == end_ || *p_ != c) return false;
-    ++p_;
-    return true;
-  }
-
-  // A string of printable ASCII without escapes: its content.
-  bool str(std::string_view& out) noexcept {
-    if (p_ == end_ || *p_ != '"') return false;
-    const char* b = ++p_;
-    p_ = past_plain(p_);
-    if (p_ == end_ || *p_ != '"') return false;
-    out = std::string_view(b, static_cast<std::size_t>(p_ - b));
-    ++p_;
-    return true;
-  }
-
-  // A string whose content the caller then validates by a grammar of printable ASCII without '"' or
-  // '\\' (a decimal, a digit string): its content, found by its closing quote alone. Whatever else the
-  // content holds (an escape, a control character, a non-ASCII byte), that validation refuses it.
-  bool checked_str(std::string_view& out) noexcept {
-    if (p_ == end_ || *p_ != '"') return false;
-    const char* b = ++p_;
-    p_ = next_quote(p_);
-    if (p_ == end_) return false;
-    out = std::string_view(b, static_cast<std::size_t>(p_ - b));
-    ++p_;
-    return true;
-  }
-
-  // A non-negative integer as JSON writes one (no sign, no leading zero, no fraction or exponent), at
-  // most 19 digits.
-  bool u64(std::uint64_t& v) noexcept {
-    const char* b = p_;
-    v = 0;
-    while (p_ != end_ && digit(*p_)) v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
-    const auto n = p_ - b;
-    if (n == 0 || n > 19 || (n > 1 && *b == '0')) return false;
-    return p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E');
-  }
-
-  bool at_end() const noexcept { return p_ == end_; }
-
- private:
-  static constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-
-  static std::uint64_t word8(const char* p) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    return w;
-  }
-  static std::uint32_t word4(const char* p) noexcept {
-    std::uint32_t w;
-    std::memcpy(&w, p, 4);
-    return w;
-  }
-  static bool same(const char* a, const char* b, std::size_t n) noexcept {
-    if (n >= 8) {
-      for (std::size_t i = 0; i + 8 <= n; i += 8)
-        if (word8(a + i) != word8(b + i)) return false;
-      return word8(a + n - 8) == word8(b + n - 8);
-    }
-    if (n >= 4) return word4(a) == word4(b) && word4(a + n - 4) == word4(b + n - 4);
-    for (std::size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-  // The first byte from `p` on that is not plain (or `end_`), 8 bytes at a time while 8 remain.
-  const char* past_plain(const char* p) const noexcept {
-    if constexpr (std::endian::native == std::endian::little) {
-      while (end_ - p >= 8) {
-        const std::uint64_t stop = stops(word8(p));
-        if (stop != 0) return p + (std::countr_zero(stop) >> 3);
-        p += 8;
-      }
-    }
-    while (p != end_ && plain(*p)) ++p;
-    return p;
-  }
-  // The first '"' from `p` on (or `end_`).
-  const char* next_quote(const char* p) const noexcept {
-    if constexpr (std::endian::native == std::endian::little) {
-      while (end_ - p >= 8) {
-        const std::uint64_t x = word8(p) ^ (ones * '"');
-        const std::uint64_t quote = (x - ones) & ~x & high;
-        if (quote != 0) return p + (std::countr_zero(quote) >> 3);
-        p += 8;
-      }
-    }
-    while (p != end_ && *p != '"') ++p;
-    return p;
-  }
-  // The high bit of each of the 8 bytes that is '"', '\\', below 0x20 or above 0x7f; exact up to the
-  // first such byte (the zero-byte tests can mark a byte after a marked one, never one before it).
-  static std::uint64_t stops(std::uint64_t w) noexcept {
-    const auto zero_in = [](std::uint64_t x) { return (x - ones) & ~x & high; };
-    const std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
-    return (w & high) | below_space | zero_in(w ^ (ones * '"')) | zero_in(w ^ (ones * '\\'));
-  }
-  static bool plain(char c) noexcept {
-    const auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
-  }
-  static bool digit(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0') < 10U; }
-
-  const char* p_;
-  const char* end_;
-};
 
 // Ticker fields and where they go. Volumes: vol24h in the base currency, volCcy24h in the quote
 // currency (spot).
@@ -593,14 +469,13 @@ struct okx_parser::impl : json_reader {
     return true;
   }
 
-  // ---- the fast path (wire_shape.hpp's rules, read with okx_wire): the channels OKX pushes most, in its
-  // own field order — {"arg":{"channel":..,"instId":..}, then "action" on the incremental book channels,
-  // then "data". Each reader accepts exactly what the general path reads to the same output, or returns
+  // ---- the fast path (wire_shape.hpp): the channels OKX pushes most, in its own field order —
+  // {"arg":{"channel":..,"instId":..}, then "action" on the incremental book channels, then "data". Each reader accepts exactly what the general path reads to the same output, or returns
   // false; the general path then reads the message afresh (whatever the fast path left in the output's
   // slots is overwritten, or belongs to a member the message's kind does not use).
 
   // A JSON integer in the int64 range, written plainly ("-1", "0", "363996337"; "-0" refused).
-  static bool fast_int(okx_wire& w, std::int64_t& v) {
+  static bool fast_int(wire_shape& w, std::int64_t& v) {
     const bool negative = w.lit('-');
     std::uint64_t u = 0;
     if (!w.u64(u) || u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) || (negative && u == 0))
@@ -609,29 +484,29 @@ struct okx_parser::impl : json_reader {
     return true;
   }
   // A time in ms as a digit string ("1597026383085").
-  static bool fast_ms(okx_wire& w, std::int64_t& ns) {
+  static bool fast_ms(wire_shape& w, std::int64_t& ns) {
     std::string_view s;
     return w.checked_str(s) && ms_of_text(s, ns) == ms_text_check::ok;
   }
   // `key` then a decimal string.
-  static bool fast_decimal(okx_wire& w, std::string_view key, decimal& d) {
+  static bool fast_decimal(wire_shape& w, std::string_view key, decimal& d) {
     std::string_view s;
     return w.lit(key) && w.checked_str(s) && decimal::parse(s, d);
   }
   // `key` then a decimal string or "" (no value: `d` stays empty).
-  static bool fast_decimal_or_empty(okx_wire& w, std::string_view key, decimal& d) {
+  static bool fast_decimal_or_empty(wire_shape& w, std::string_view key, decimal& d) {
     std::string_view s;
     return w.lit(key) && w.checked_str(s) && (s.empty() || decimal::parse(s, d));
   }
   // `key` then any string, unused.
-  static bool fast_skip_string(okx_wire& w, std::string_view key) {
+  static bool fast_skip_string(wire_shape& w, std::string_view key) {
     std::string_view s;
     return w.lit(key) && w.str(s);
   }
 
   // [["px","sz","0","orders"],...]: levels of at least two strings, the first two non-negative
   // decimals, the rest (the deprecated "0", the order count) strings that are not read.
-  static bool fast_levels(okx_wire& w, std::vector<price_level>& out) {
+  static bool fast_levels(wire_shape& w, std::vector<price_level>& out) {
     out.clear();
     if (!w.lit('[')) return false;
     if (w.lit(']')) return true;
@@ -651,7 +526,7 @@ struct okx_parser::impl : json_reader {
   // "open24h":..,"high24h":..,"low24h":..,"volCcy24h":..,"vol24h":.., then "sodUtc0":..,"sodUtc8":..,
   // "ts":.. (as documented) or "ts":..,"sodUtc0":..,"sodUtc8":.. (as OKX also sends)}. A decimal may be
   // "" (no value, e.g. the ask of an empty book).
-  bool fast_ticker(okx_wire& w, okx_message& out) {
+  bool fast_ticker(wire_shape& w, okx_message& out) {
     ticker& tk = add_event<ticker>(out);
     std::string_view inst;
     if (!fast_skip_string(w, R"({"instType":)") || !w.lit(R"(,"instId":)") || !w.str(inst) ||
@@ -679,7 +554,7 @@ struct okx_parser::impl : json_reader {
   }
 
   // {"instId":..,"tradeId":..,"px":..,"sz":..,"side":"buy"|"sell","ts":..,"count":..,"source":..,"seqId":n}
-  bool fast_trade(okx_wire& w, okx_message& out) {
+  bool fast_trade(wire_shape& w, okx_message& out) {
     trade& tr = add_event<trade>(out);
     std::string_view inst, trade_id;
     side aggressor = side::none;
@@ -704,7 +579,7 @@ struct okx_parser::impl : json_reader {
   }
 
   // ["ts","o","h","l","c","vol","volCcy","volCcyQuote","confirm"]: nine strings, confirm "0" or "1".
-  bool fast_candle(okx_wire& w, okx_message& out) {
+  bool fast_candle(wire_shape& w, okx_message& out) {
     candle& c = add_event<candle>(out);
     decimal vol_ccy, vol_ccy_quote;
     std::string_view confirm;
@@ -719,7 +594,7 @@ struct okx_parser::impl : json_reader {
   }
 
   // books5 {"asks":[..],"bids":[..],"instId":..,"ts":..,"seqId":n}; bbo-tbt the same without instId.
-  bool fast_top_book(okx_wire& w, okx_message& out) {
+  bool fast_top_book(wire_shape& w, okx_message& out) {
     book_update& b = add_event<book_update>(out);
     book_fields bf;
     if (!w.lit(R"({"asks":)") || !fast_levels(w, b.asks) || !w.lit(R"(,"bids":)") || !fast_levels(w, b.bids) ||
@@ -735,7 +610,7 @@ struct okx_parser::impl : json_reader {
 
   // After the arg of books / books-l2-tbt / books50-l2-tbt: ,"action":"snapshot"|"update","data":[{"asks":[..],
   // "bids":[..],"ts":..,"checksum":n,"prevSeqId":n,"seqId":n}]} (checksum may be left out).
-  bool fast_incremental_book(okx_wire& w, okx_message& out) {
+  bool fast_incremental_book(wire_shape& w, okx_message& out) {
     bool snapshot = false;
     if (w.lit(R"(,"action":"snapshot","data":[)")) {
       snapshot = true;
@@ -758,7 +633,7 @@ struct okx_parser::impl : json_reader {
 
   // The whole message on the fast path: {"arg":{"channel":..,"instId":..},..} with a non-empty instId.
   [[gnu::flatten]] bool parse_fast(const char* buf, std::size_t len, okx_message& out) {
-    okx_wire w(buf, len);
+    wire_shape w(buf, len);
     std::string_view chan, inst;
     if (!w.lit(R"({"arg":{"channel":)") || !w.str(chan) || !w.lit(R"(,"instId":)") || !w.str(inst) || inst.empty() ||
         !w.lit('}'))
