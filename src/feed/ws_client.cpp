@@ -111,6 +111,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     std::optional<http::response_parser<http::string_body>> res;
     std::string out;        // bytes being written
     bool writing = false;
+    bool reading = false;   // a read is in flight (none while the read gate holds reading back)
   };
   using conn_ptr = std::shared_ptr<connection>;
 
@@ -294,8 +295,10 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
   // --- read loop
 
   void do_read(const conn_ptr& c) {
+    c->reading = true;
     c->stream.async_read_some(net::buffer(c->buf.get(), read_chunk),
                               [self = this->shared_from_this(), c](error_code ec, std::size_t n) {
+                                c->reading = false;
                                 self->on_read(c, ec, n);
                               });
   }
@@ -507,6 +510,7 @@ class client final : public ws_client, public std::enable_shared_from_this<clien
     ws::append_client_close(frame, ws::close_normal, {}, next_mask());
     queue_control(std::move(frame));
     pump(c);  // or, with a write in flight, after_close_written sends it
+    if (!c->reading) do_read(c);  // paused by the read gate: the server's close must still be read
   }
 
   void after_close_written(const conn_ptr& c, error_code ec) {

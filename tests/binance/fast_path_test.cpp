@@ -10,6 +10,7 @@
 #include "adapters/common/wire_shape.hpp"
 #include "binance/test_util.hpp"
 #include "core/codec.hpp"
+#include "support/fast_path_check.hpp"
 
 namespace mdfan::adapters {
 namespace {
@@ -30,29 +31,14 @@ std::string outcome(binance_parser& p, const std::string& msg) {
   return "control " + std::to_string(static_cast<int>(c.what)) + " " + c.id + " " + c.message;
 }
 
-struct run {
-  std::string result;
-  bool fast = false;  // the fast path read it
-};
-
-run parse_with(bool fast, const std::string& msg) {
-  fast_path_enabled() = fast;
+// A fresh parser's outcome for `msg`.
+std::string fresh_outcome(const std::string& msg) {
   binance_parser p;
-  const std::uint64_t before = fast_path_hits();
-  run r{outcome(p, msg), false};
-  r.fast = fast_path_hits() != before;
-  fast_path_enabled() = true;
-  return r;
+  return outcome(p, msg);
 }
-
+test::fast_path_run parse_with(bool fast, const std::string& msg) { return test::parse_with(fast, msg, fresh_outcome); }
 // Same outcome both ways; returns whether the fast path took it.
-bool same_both_ways(const std::string& msg) {
-  const run on = parse_with(true, msg);
-  const run off = parse_with(false, msg);
-  EXPECT_FALSE(off.fast);
-  EXPECT_EQ(on.result, off.result) << msg;
-  return on.fast;
-}
+bool same_both_ways(const std::string& msg) { return test::same_both_ways(msg, fresh_outcome); }
 
 std::string combined(const std::string& stream, const std::string& data) {
   return R"({"stream":")" + stream + R"(","data":)" + data + "}";

@@ -11,6 +11,7 @@
 #include "adapters/common/wire_shape.hpp"
 #include "bybit/fast_path_util.hpp"
 #include "bybit/test_util.hpp"
+#include "support/fast_path_check.hpp"
 
 namespace mdfan::test {
 namespace {
@@ -26,39 +27,16 @@ std::string outcome(bybit_parser& p, const std::string& msg, bybit_message& m) {
   return outcome_text(ok, m, e);
 }
 
-struct run {
-  std::string result;
-  bool fast = false;  // the fast path read it
-};
-
-run parse_with(bool fast, const std::string& msg) {
-  fast_path_enabled() = fast;
+// A fresh parser's outcome for `msg`.
+std::string fresh_outcome(const std::string& msg) {
   bybit_parser p;
   bybit_message m;
-  const std::uint64_t before = fast_path_hits();
-  run r{outcome(p, msg, m), false};
-  r.fast = fast_path_hits() != before;
-  fast_path_enabled() = true;
-  return r;
+  return outcome(p, msg, m);
 }
-
+fast_path_run parse_with(bool fast, const std::string& msg) { return mdfan::test::parse_with(fast, msg, fresh_outcome); }
 // Same outcome both ways; returns whether the fast path took it.
-bool same_both_ways(const std::string& msg) {
-  const run on = parse_with(true, msg);
-  const run off = parse_with(false, msg);
-  EXPECT_FALSE(off.fast);
-  EXPECT_EQ(on.result, off.result) << msg;
-  return on.fast;
-}
+bool same_both_ways(const std::string& msg) { return mdfan::test::same_both_ways(msg, fresh_outcome); }
 
-// `msg` with the first `from` replaced by `to` (which must be there).
-std::string with(const std::string& msg, const std::string& from, const std::string& to) {
-  std::string s = msg;
-  const auto at = s.find(from);
-  EXPECT_NE(at, std::string::npos) << from << " not in " << msg;
-  if (at == std::string::npos) return s;
-  return s.replace(at, from.size(), to);
-}
 
 // Runs every variant both ways; returns how many the fast path took.
 int fast_count(const std::vector<std::string>& variants) {

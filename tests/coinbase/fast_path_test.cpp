@@ -13,6 +13,7 @@
 #include "adapters/common/wire_shape.hpp"
 #include "coinbase/test_util.hpp"
 #include "core/codec.hpp"
+#include "support/fast_path_check.hpp"
 
 namespace mdfan::adapters {
 namespace {
@@ -55,37 +56,16 @@ std::string outcome(coinbase_parser& p, const std::string& msg) {
   return s;
 }
 
-struct run {
-  std::string result;
-  bool fast = false;  // the fast path read it
-};
-
-run parse_with(bool fast, const std::string& msg) {
-  fast_path_enabled() = fast;
+// A fresh parser's outcome for `msg`.
+std::string fresh_outcome(const std::string& msg) {
   coinbase_parser p;
-  const std::uint64_t before = fast_path_hits();
-  run r{outcome(p, msg), false};
-  r.fast = fast_path_hits() != before;
-  fast_path_enabled() = true;
-  return r;
+  return outcome(p, msg);
 }
-
+test::fast_path_run parse_with(bool fast, const std::string& msg) { return test::parse_with(fast, msg, fresh_outcome); }
 // Same outcome both ways; returns whether the fast path took it.
-bool same_both_ways(const std::string& msg) {
-  const run on = parse_with(true, msg);
-  const run off = parse_with(false, msg);
-  EXPECT_FALSE(off.fast);
-  EXPECT_EQ(on.result, off.result) << msg;
-  return on.fast;
-}
+bool same_both_ways(const std::string& msg) { return test::same_both_ways(msg, fresh_outcome); }
 
-std::string with(const std::string& base, const std::string& from, const std::string& to) {
-  std::string s = base;
-  const auto at = s.find(from);
-  EXPECT_NE(at, std::string::npos) << from << " not in " << base;
-  if (at == std::string::npos) return s;
-  return s.replace(at, from.size(), to);
-}
+using test::with;
 
 // `base` with the array under `key` (the first one) emptied: `"key":[]` and the closing of what holds it.
 std::string emptied(const std::string& base, const std::string& key, const std::string& closing) {
@@ -128,7 +108,7 @@ TEST(CoinbaseFastPath, EveryFixtureSameBothWays) {
 TEST(CoinbaseFastPath, ReadsTheHotChannelsAsTheGeneralPathDoes) {
   for (const char* file : hot_fixtures) {
     const std::string wire = cb_minify(read_coinbase_fixture(file));
-    const run on = parse_with(true, wire);
+    const test::fast_path_run on = parse_with(true, wire);
     EXPECT_TRUE(on.fast) << file;
     EXPECT_EQ(on.result.rfind("ok", 0), 0u) << on.result;
   }

@@ -505,6 +505,32 @@ TEST(ws_client, a_closed_read_gate_pauses_reading_without_losing_or_reconnecting
   stop_client(client);
 }
 
+// stop() while the read gate holds reading back: the closing handshake still reads the server's close,
+// so the stop completes at once rather than after the close timeout.
+TEST(ws_client, stop_while_the_read_gate_is_closed_completes_the_closing_handshake) {
+  scripted_server srv;
+  metrics_registry metrics;
+  recorder rec;
+  test::io_thread io;
+  auto cfg = client_cfg("ws://127.0.0.1:" + std::to_string(srv.port()) + "/ws");
+  cfg.connect_timeout = 20s;  // the close timeout: far longer than the test may take
+  cfg.read_gate = [] { return false; };
+  auto client = make_ws_client(io.executor(), cfg, rec.handlers(), quiet(), metrics);
+  client->start();
+  ASSERT_TRUE(srv.accept(server_frame(ws::opcode::text, R"({"n":0})")));
+  ASSERT_TRUE(wait_until([&] { return metrics.value("mdfan_feed_read_paused", R"(feed="t")") == 1; }, 5s));
+  std::atomic<bool> stopped{false};
+  const auto t0 = std::chrono::steady_clock::now();
+  client->stop([&] { stopped = true; });
+  ASSERT_TRUE(srv.read_until([](const auto& got) {
+    return !got.empty() && got.back().first == ws::frame_reader::kind::close;
+  }));
+  ASSERT_TRUE(srv.write(server_frame(ws::opcode::close, std::string("\x03\xe8", 2))));  // 1000
+  ASSERT_TRUE(wait_until([&] { return stopped.load(); }, 15s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s) << "the close was not read: the stop waited for its timeout";
+  EXPECT_EQ(rec.count, 1u);
+}
+
 // What the client must not accept: a wrong accept key, a masked server frame, a message over
 // max_message_bytes, a close from the server. Each ends the connection (on_close) and the client
 // reconnects; the next connection works.

@@ -17,6 +17,7 @@
 #include "adapters/kraken/sim_venue.hpp"
 #include "adapters/sim/simulator.hpp"
 #include "adapters/sim/venue.hpp"
+#include "support/fast_path_check.hpp"
 #endif
 
 namespace mdfan::adapters {
@@ -49,38 +50,16 @@ std::string outcome(kraken_parser& p, const std::string& msg) {
   return s;
 }
 
-struct run {
-  std::string result;
-  bool fast = false;  // the fast path read it
-};
-
-run parse_with(bool fast, const std::string& msg) {
-  fast_path_enabled() = fast;
+// A fresh parser's outcome for `msg`.
+std::string fresh_outcome(const std::string& msg) {
   kraken_parser p;
-  const std::uint64_t before = fast_path_hits();
-  run r{outcome(p, msg), false};
-  r.fast = fast_path_hits() != before;
-  fast_path_enabled() = true;
-  return r;
+  return outcome(p, msg);
 }
-
+test::fast_path_run parse_with(bool fast, const std::string& msg) { return test::parse_with(fast, msg, fresh_outcome); }
 // Same outcome both ways; returns whether the fast path took it.
-bool same_both_ways(const std::string& msg) {
-  const run on = parse_with(true, msg);
-  const run off = parse_with(false, msg);
-  EXPECT_FALSE(off.fast);
-  EXPECT_EQ(on.result, off.result) << msg;
-  return on.fast;
-}
+bool same_both_ways(const std::string& msg) { return test::same_both_ways(msg, fresh_outcome); }
 
-// `base` with the first `from` replaced by `to`.
-std::string with(const std::string& base, const std::string& from, const std::string& to) {
-  std::string s = base;
-  const auto at = s.find(from);
-  EXPECT_NE(at, std::string::npos) << from << " not in " << base;
-  if (at == std::string::npos) return s;
-  return s.replace(at, from.size(), to);
-}
+using test::with;
 
 struct variant {
   std::string text;

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/kraken/factory.hpp"
+#include "adapters/common/wire_shape.hpp"
 #include "adapters/kraken/sim_venue.hpp"
 #include "adapters/sim/simulator.hpp"
 #include "core/metrics.hpp"
@@ -117,6 +118,10 @@ void run_fault(sim::fault_kind kind, std::string_view reason) {
   EXPECT_EQ(h.resyncs("ETH-USD"), 0) << "B untouched";
   EXPECT_EQ(h.reconnects(), reconnects) << "the connection stayed up";
   EXPECT_EQ(h.count(B, true), b_snapshots) << "no new snapshot of B";
+  // The live adapter read the simulator's book traffic on the fast path (and counted it in /metrics):
+  // every book update event came from a message it read.
+  EXPECT_GE(h.metrics.value(fast_path_metric, R"(exchange="kraken")"),
+            static_cast<std::int64_t>(h.count(A, false) + h.count(B, false)));
   std::lock_guard lk(h.mu);
   EXPECT_EQ(h.bad_sequence, "");
   // A's first book event after the fault was counted is the fresh snapshot: nothing unsynced emitted.
