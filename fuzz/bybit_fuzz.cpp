@@ -77,15 +77,8 @@ std::string outcome_text(bool ok, const adapters::bybit_message& m, const adapte
 
 // `msg` (padded) parses the same with the fast path on and off. Traps otherwise.
 void check_fast_path_same(std::string_view msg) {
-  static adapters::bybit_parser fast, general;
-  static adapters::bybit_message fast_out, general_out;
-  adapters::bybit_parse_error fast_err, general_err;
-  adapters::fast_path_enabled() = true;
-  const bool fast_ok = fast.parse_padded(msg, 1, fast_out, fast_err);
-  adapters::fast_path_enabled() = false;
-  const bool general_ok = general.parse_padded(msg, 1, general_out, general_err);
-  adapters::fast_path_enabled() = true;
-  if (outcome_text(fast_ok, fast_out, fast_err) != outcome_text(general_ok, general_out, general_err)) __builtin_trap();
+  static fuzz::fast_path_pair<adapters::bybit_parser, adapters::bybit_message, adapters::bybit_parse_error> pair;
+  pair.check(msg, outcome_text);
 }
 
 void run_session(const std::string& input, const char* market, const char* interval) {

@@ -1,7 +1,7 @@
 // libFuzzer target for the Coinbase Advanced Trade parser and protocol session. The input goes through
 // the parser with the fast path on and off (the whole output and the error must be the same: see
-// same_both_ways), through the stateless decoder whole, then through a session (level2 books with the
-// connection-wide sequence_num, trades, candles built from trades) twice: whole, and split at
+// check_fast_path_same), through the stateless decoder whole, then through a session (level2 books with
+// the connection-wide sequence_num, trades, candles built from trades) twice: whole, and split at
 // newlines as a sequence of messages on one connection, with a close and reopen at the end.
 #include <cstddef>
 #include <cstdint>
@@ -53,18 +53,10 @@ std::string outcome(bool ok, const adapters::coinbase_message& m, const adapters
   return s;
 }
 
-// The fast path changes nothing: the same output, or the same error, with it on and off. Each side
-// keeps its own parser and output across inputs (reused slots). Traps otherwise.
-void same_both_ways(std::string_view msg) {
-  static adapters::coinbase_parser fast, general;
-  static adapters::coinbase_message fast_out, general_out;
-  static adapters::coinbase_parse_error fast_err, general_err;
-  adapters::fast_path_enabled() = true;
-  const bool ok_a = fast.parse_padded(msg, 1, fast_out, fast_err);
-  adapters::fast_path_enabled() = false;
-  const bool ok_b = general.parse_padded(msg, 1, general_out, general_err);
-  adapters::fast_path_enabled() = true;
-  if (outcome(ok_a, fast_out, fast_err) != outcome(ok_b, general_out, general_err)) __builtin_trap();
+// The fast path changes nothing: the same output, or the same error, with it on and off.
+void check_fast_path_same(std::string_view msg) {
+  static fuzz::fast_path_pair<adapters::coinbase_parser, adapters::coinbase_message, adapters::coinbase_parse_error> pair;
+  pair.check(msg, outcome);
 }
 
 }  // namespace
@@ -76,9 +68,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   std::string buf;
-  same_both_ways(padded(input, buf));
+  check_fast_path_same(padded(input, buf));
   fuzz::for_each_line(input, 64,
-                      [&](std::string_view line, std::size_t /*index*/) { same_both_ways(padded(line, buf)); });
+                      [&](std::string_view line, std::size_t /*index*/) { check_fast_path_same(padded(line, buf)); });
 
   std::vector<event> out;
   std::string error;

@@ -64,6 +64,27 @@ inline void check_fast_path_same(adapters::message_decoder& fast, adapters::mess
     if (encode_json(a[i]) != encode_json(b[i])) __builtin_trap();
 }
 
+// For parsers whose decoder output leaves part of what they give out: one parser with the fast path
+// on and one with it off, each keeping its output across messages (reused slots, as on a connection).
+// check() traps when `outcome(ok, message, error)` — the parser's whole output or its error, as text
+// — differs between the two.
+template <class Parser, class Message, class Error>
+struct fast_path_pair {
+  Parser fast, general;
+  Message fast_out, general_out;
+  Error fast_err, general_err;
+
+  template <class Outcome>
+  void check(std::string_view msg, Outcome&& outcome) {
+    adapters::fast_path_enabled() = true;
+    const bool ok_a = fast.parse_padded(msg, 1, fast_out, fast_err);
+    adapters::fast_path_enabled() = false;
+    const bool ok_b = general.parse_padded(msg, 1, general_out, general_err);
+    adapters::fast_path_enabled() = true;
+    if (outcome(ok_a, fast_out, fast_err) != outcome(ok_b, general_out, general_err)) __builtin_trap();
+  }
+};
+
 inline const std::shared_ptr<spdlog::logger>& silent_logger() {
   static const auto log = std::make_shared<spdlog::logger>("fuzz", std::make_shared<spdlog::sinks::null_sink_mt>());
   return log;

@@ -41,17 +41,10 @@ std::string outcome(bool ok, const adapters::kraken_message& m, const adapters::
   return s;
 }
 
-// `msg` (padded) parsed by `fast` with the fast path on and by `general` with it off: traps on any
-// difference.
-void check_fast_path_same(adapters::kraken_parser& fast, adapters::kraken_parser& general, std::string_view msg) {
-  static adapters::kraken_message ma, mb;
-  static adapters::kraken_parse_error ea, eb;
-  adapters::fast_path_enabled() = true;
-  const bool ok_a = fast.parse_padded(msg, 1, ma, ea);
-  adapters::fast_path_enabled() = false;
-  const bool ok_b = general.parse_padded(msg, 1, mb, eb);
-  adapters::fast_path_enabled() = true;
-  if (outcome(ok_a, ma, ea) != outcome(ok_b, mb, eb)) __builtin_trap();
+// `msg` (padded) parses the same with the fast path on and off. Traps otherwise.
+void check_fast_path_same(std::string_view msg) {
+  static fuzz::fast_path_pair<adapters::kraken_parser, adapters::kraken_message, adapters::kraken_parse_error> pair;
+  pair.check(msg, outcome);
 }
 
 }  // namespace
@@ -67,10 +60,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string error;
   (void)decoder->decode(padded(input, buf), 1, out, error);
 
-  static adapters::kraken_parser fast, general;
-  check_fast_path_same(fast, general, padded(input, buf));
+  check_fast_path_same(padded(input, buf));
   fuzz::for_each_line(input, 256, [&](std::string_view line, std::size_t /*index*/) {
-    check_fast_path_same(fast, general, padded(line, buf));
+    check_fast_path_same(padded(line, buf));
   });
 
   adapters::adapter_options opts;

@@ -27,10 +27,9 @@ namespace {
 
 // Everything the parser gave for one message, as text: the error with its book attribution, or the
 // meaningful part of the message (the decoder's events leave out the checksum and the control fields).
-std::string parse_outcome(adapters::okx_parser& p, std::string_view msg, adapters::okx_message& m,
-                          adapters::okx_parse_error& err) {
+std::string outcome(bool ok, const adapters::okx_message& m, const adapters::okx_parse_error& err) {
   using adapters::okx_message;
-  if (!p.parse_padded(msg, 1, m, err))
+  if (!ok)
     return "error " + err.reason + "|" + err.symbol + "|" + (err.book ? "book" : "-");
   std::string s;
   switch (m.what) {
@@ -66,15 +65,8 @@ std::string parse_outcome(adapters::okx_parser& p, std::string_view msg, adapter
 
 // `msg` (padded) parses the same with the fast path on and off. Traps otherwise.
 void check_fast_path_same(std::string_view msg) {
-  static adapters::okx_parser fast, general;
-  static adapters::okx_message fast_out, general_out;
-  static adapters::okx_parse_error fast_err, general_err;
-  adapters::fast_path_enabled() = true;
-  const std::string a = parse_outcome(fast, msg, fast_out, fast_err);
-  adapters::fast_path_enabled() = false;
-  const std::string b = parse_outcome(general, msg, general_out, general_err);
-  adapters::fast_path_enabled() = true;
-  if (a != b) __builtin_trap();
+  static fuzz::fast_path_pair<adapters::okx_parser, adapters::okx_message, adapters::okx_parse_error> pair;
+  pair.check(msg, outcome);
 }
 
 }  // namespace
