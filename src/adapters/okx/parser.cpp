@@ -342,8 +342,7 @@ struct okx_parser::impl : json_reader {
             ok = bf.has_prev = get_int(v, key, bf.prev);
           } else if (key == "checksum") {
             ok = get_int(v, key, bf.checksum);
-            if (ok && !in_int32(bf.checksum))
-              ok = failf("{}: checksum {} is not a 32-bit integer", what, bf.checksum);
+            if (ok && !in_int32(bf.checksum)) ok = failf("{}: checksum {} is not a 32-bit integer", what, bf.checksum);
           } else if (key == "instId") {
             ok = get_string(v, key, bf.inst);
           }
@@ -470,9 +469,10 @@ struct okx_parser::impl : json_reader {
   }
 
   // ---- the fast path (wire_shape.hpp): the channels OKX pushes most, in its own field order —
-  // {"arg":{"channel":..,"instId":..}, then "action" on the incremental book channels, then "data". Each reader accepts exactly what the general path reads to the same output, or returns
-  // false; the general path then reads the message afresh (whatever the fast path left in the output's
-  // slots is overwritten, or belongs to a member the message's kind does not use).
+  // {"arg":{"channel":..,"instId":..}, then "action" on the incremental book channels, then "data".
+  // Each reader accepts exactly what the general path reads to the same output, or returns false;
+  // the general path then reads the message afresh (whatever the fast path left in the output's slots
+  // is overwritten, or belongs to a member the message's kind does not use).
 
   // A JSON integer in the int64 range, written plainly ("-1", "0", "363996337"; "-0" refused).
   static bool fast_int(wire_shape& w, std::int64_t& v) {
@@ -544,8 +544,8 @@ struct okx_parser::impl : json_reader {
       return false;
     const bool ts_first = w.lit(R"(,"ts":)");
     if ((ts_first && !fast_ms(w, tk.exchange_ts_ns)) || !fast_skip_string(w, R"(,"sodUtc0":)") ||
-        !fast_skip_string(w, R"(,"sodUtc8":)") || (!ts_first && (!w.lit(R"(,"ts":)") || !fast_ms(w, tk.exchange_ts_ns))) ||
-        !w.lit('}'))
+        !fast_skip_string(w, R"(,"sodUtc8":)") ||
+        (!ts_first && (!w.lit(R"(,"ts":)") || !fast_ms(w, tk.exchange_ts_ns))) || !w.lit('}'))
       return false;
     inst = require_inst(inst);
     if (inst.empty()) return false;
