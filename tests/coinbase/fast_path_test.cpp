@@ -23,18 +23,6 @@ using test::read_coinbase_fixture;
 
 constexpr std::int64_t recv = 1700000000123456789;
 
-std::string show_levels(const std::vector<price_level>& l) {
-  std::string s = "[";
-  for (const auto& x : l) {
-    s += '[';
-    s += x.price.str();
-    s += ',';
-    s += x.size.str();
-    s += ']';
-  }
-  return s + "]";
-}
-
 // Everything a parse gave, as text: the result, the error with its attribution, and the message.
 std::string outcome(coinbase_parser& p, const std::string& msg) {
   coinbase_message m;
@@ -49,7 +37,7 @@ std::string outcome(coinbase_parser& p, const std::string& msg) {
        " hb=" + std::to_string(m.heartbeat_counter) + " msg=" + m.error_message;
   for (const auto& b : m.books)
     s += "\n book " + b.product_id + (b.snapshot ? " snapshot" : " update") + " t=" + std::to_string(b.event_time_ns) +
-         " bids=" + show_levels(b.bids) + " asks=" + show_levels(b.asks);
+         " bids=" + test::show(b.bids) + " asks=" + test::show(b.asks);
   for (const auto& t : m.tickers) s += "\n " + encode_json(event(t));
   for (const auto& t : m.trades) s += "\n " + encode_json(event(t.t)) + (t.snapshot ? " snapshot" : "");
   for (const auto& c : m.candles) s += "\n " + encode_json(event(c));
@@ -74,18 +62,8 @@ std::string emptied(const std::string& base, const std::string& key, const std::
   return base.substr(0, at + key.size() + 4) + "]" + closing;
 }
 
-struct variant_case {
-  std::string msg;
-  bool fast;  // whether the fast path must read it
-};
-
-// Every variant gives the same outcome both ways, and is read by the fast path exactly when expected.
-void check_variants(const std::vector<variant_case>& cases) {
-  for (const auto& c : cases) {
-    const bool took = same_both_ways(c.msg);
-    EXPECT_EQ(took, c.fast) << (c.fast ? "not on the fast path: " : "unexpectedly on the fast path: ") << c.msg;
-  }
-}
+using variant_case = test::fast_path_variant;
+void check_variants(const std::vector<variant_case>& cases) { test::check_variants(cases, fresh_outcome); }
 
 const char* const hot_fixtures[] = {"level2_snapshot.json", "ticker_snapshot.json", "market_trades_snapshot.json",
                                     "candles_snapshot.json", "heartbeats.json"};
@@ -383,14 +361,7 @@ TEST(CoinbaseFastPath, ReusedOutputsMatchAcrossMessages) {
   };
   coinbase_parser fast, general;
   int hits = 0;
-  for (const auto& m : msgs) {
-    fast_path_enabled() = false;
-    const std::string want = outcome(general, m);
-    fast_path_enabled() = true;
-    const std::uint64_t before = fast_path_hits();
-    EXPECT_EQ(outcome(fast, m), want) << m;
-    hits += fast_path_hits() != before ? 1 : 0;
-  }
+  for (const auto& m : msgs) hits += test::same_on_kept_parsers(fast, general, m, outcome) ? 1 : 0;
   EXPECT_EQ(hits, 12);
 }
 

@@ -69,20 +69,10 @@ test::fast_path_run parse_with(bool fast, const std::string& msg) { return test:
 // Same outcome both ways; returns whether the fast path took it.
 bool same_both_ways(const std::string& msg) { return test::same_both_ways(msg, fresh_outcome); }
 
-// `base` with its one occurrence of `from` replaced by `to`.
 using test::with;
 
-struct variant {
-  std::string text;
-  bool fast;  // whether the fast path still reads it (the rest must go to the general path)
-};
-
-void expect_variants(const std::vector<variant>& vs) {
-  for (const auto& v : vs) {
-    const bool took = same_both_ways(v.text);
-    EXPECT_EQ(took, v.fast) << (v.fast ? "not on the fast path: " : "wrongly on the fast path: ") << v.text;
-  }
-}
+using variant = test::fast_path_variant;
+void expect_variants(const std::vector<variant>& vs) { test::check_variants(vs, fresh_outcome); }
 
 // The variants every message shares: white space, trailing content, truncation, the arg's shape.
 std::vector<variant> common_variants(const std::string& m) {
@@ -426,14 +416,7 @@ TEST(OkxFastPath, ReusedOutputsMatchAcrossMessages) {
   };
   okx_parser fast, general;
   std::size_t fast_reads = 0;
-  for (const auto& m : msgs) {
-    fast_path_enabled() = false;
-    const std::string want = outcome(general, m);
-    fast_path_enabled() = true;
-    const std::uint64_t before = fast_path_hits();
-    EXPECT_EQ(outcome(fast, m), want) << m;
-    fast_reads += fast_path_hits() - before;
-  }
+  for (const auto& m : msgs) fast_reads += test::same_on_kept_parsers(fast, general, m, outcome) ? 1 : 0;
   EXPECT_EQ(fast_reads, 14u);
 }
 
@@ -466,14 +449,10 @@ TEST(OkxFastPath, SimulatorFramesAreOnTheFastPath) {
   okx_parser fast, general;
   std::size_t data = 0, on_fast = 0;
   for (const auto& f : sink.frames) {
-    fast_path_enabled() = false;
-    const std::string want = outcome(general, f);
-    fast_path_enabled() = true;
-    const std::uint64_t before = fast_path_hits();
-    EXPECT_EQ(outcome(fast, f), want) << f;
+    const bool read_fast = test::same_on_kept_parsers(fast, general, f, outcome);
     if (f.find(R"("data":)") != std::string::npos) {
       ++data;
-      if (fast_path_hits() != before) ++on_fast;
+      if (read_fast) ++on_fast;
       else ADD_FAILURE() << "not on the fast path: " << f.substr(0, 300);
     }
   }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "adapters/common/wire_shape.hpp"
 
@@ -34,6 +35,34 @@ bool same_both_ways(const std::string& msg, Outcome&& outcome) {
   EXPECT_FALSE(off.fast);
   EXPECT_EQ(on.result, off.result) << msg;
   return on.fast;
+}
+
+// `msg` through `general` with the fast path off and through `fast` with it on, each parser kept across
+// messages (so reused output slots are exercised): `outcome(parser, msg)` must be the same. Returns
+// whether the fast path read it.
+template <class Parser, class Outcome>
+bool same_on_kept_parsers(Parser& fast, Parser& general, const std::string& msg, Outcome&& outcome) {
+  adapters::fast_path_enabled() = false;
+  const std::string want = outcome(general, msg);
+  adapters::fast_path_enabled() = true;
+  const std::uint64_t before = adapters::fast_path_hits();
+  EXPECT_EQ(outcome(fast, msg), want) << msg;
+  return adapters::fast_path_hits() != before;
+}
+
+// A one-change variant of a message, and whether the fast path must still read it (the rest must go to
+// the general path).
+struct fast_path_variant {
+  std::string text;
+  bool fast;
+};
+
+// Every variant gives the same outcome both ways, and is read by the fast path exactly when expected.
+template <class Outcome>
+void check_variants(const std::vector<fast_path_variant>& variants, Outcome&& outcome) {
+  for (const auto& v : variants)
+    EXPECT_EQ(same_both_ways(v.text, outcome), v.fast)
+        << (v.fast ? "not on the fast path: " : "unexpectedly on the fast path: ") << v.text;
 }
 
 // `base` with the first `from` replaced by `to` (which must be there).
