@@ -11,13 +11,19 @@
 
 namespace mdfan {
 
+namespace adapters {
+class wire_shape;
+}
+
 // A decimal number stored inline as its original digits ("0.00001234" stays "0.00001234").
 // Never converted through double: equality is textual, ordering is numeric (see scaled()).
 class decimal {
  public:
   static constexpr std::size_t capacity = 30;
 
-  constexpr decimal() noexcept = default;
+  // Empty. Only the length is written: the bytes past it are never read (equality, ordering and output
+  // all go through str()), so making a decimal — twelve per ticker, two per book level — costs one store.
+  constexpr decimal() noexcept {}
 
   // Accepts [-]digits[.digits] (at least one digit, no exponent, no '+', at most `capacity` chars).
   // Returns false and leaves `out` untouched otherwise. Inline: every parser calls it per price and
@@ -52,17 +58,7 @@ class decimal {
       // Every byte but a leading '-' is a digit or the one '.', and one at least is a digit.
       const std::uint32_t body = ((std::uint32_t{1} << n) - 1) & ~std::uint32_t{p[0] == '-'};
       if (((digit | dot) & body) != body || (digit & body) == 0 || (dot & (dot - 1)) != 0) return false;
-      if (n >= 16) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out.buf_), a);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out.buf_ + n - 16), b);
-      } else if (n >= 8) {
-        std::memcpy(out.buf_, p, 8);
-        std::memcpy(out.buf_ + n - 8, p + n - 8, 8);
-      } else {
-        std::memcpy(out.buf_, p, 4);
-        std::memcpy(out.buf_ + n - 4, p + n - 4, 4);
-      }
-      out.len_ = static_cast<std::uint8_t>(n);
+      assign_checked(text, out);
       return true;
     }
 #endif
@@ -79,8 +75,7 @@ class decimal {
       }
     }
     if (digits == 0) return false;
-    std::memcpy(out.buf_, p, n);
-    out.len_ = static_cast<std::uint8_t>(n);
+    assign_checked(text, out);
     return true;
   }
 
@@ -91,7 +86,9 @@ class decimal {
     return d;
   }
 
-  std::string_view str() const noexcept { return {buf_, len_}; }
+  std::string_view str() const noexcept { return {reinterpret_cast<const char*>(buf_), len_}; }
+  // Back to empty (the bytes past the length are never read: equality and every reader use str()).
+  void clear() noexcept { len_ = 0; }
   bool empty() const noexcept { return len_ == 0; }
   std::size_t size() const noexcept { return len_; }
 
@@ -105,6 +102,29 @@ class decimal {
   friend bool operator==(const decimal& a, const decimal& b) noexcept { return a.str() == b.str(); }
 
  private:
+  // The exchange parsers' fast path reads a decimal's text against parse()'s grammar as it scans the
+  // message (wire_shape::decimal_text), and then needs only the copy.
+  friend class adapters::wire_shape;
+
+  // `text` is already known to be what parse() accepts: copied, in two overlapping moves.
+  static void assign_checked(std::string_view text, decimal& out) noexcept {
+    const std::size_t n = text.size();
+    const char* p = text.data();
+    if (n >= 16) {
+      std::memcpy(out.buf_, p, 16);
+      std::memcpy(out.buf_ + n - 16, p + n - 16, 16);
+    } else if (n >= 8) {
+      std::memcpy(out.buf_, p, 8);
+      std::memcpy(out.buf_ + n - 8, p + n - 8, 8);
+    } else if (n >= 4) {
+      std::memcpy(out.buf_, p, 4);
+      std::memcpy(out.buf_ + n - 4, p + n - 4, 4);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) out.buf_[i] = static_cast<unsigned char>(p[i]);
+    }
+    out.len_ = static_cast<std::uint8_t>(n);
+  }
+
   template <class W>
   static W load(const char* p) noexcept {
     W w;
@@ -122,7 +142,9 @@ class decimal {
   }
 #endif
 
-  char buf_[capacity] = {};
+  // Unsigned: copying a decimal copies bytes past the length that were never written, which is defined
+  // for unsigned char (and for no other element type but std::byte).
+  unsigned char buf_[capacity];
   std::uint8_t len_ = 0;
 };
 

@@ -17,6 +17,24 @@ TEST(decimal, keeps_exact_text) {
   }
 }
 
+// A default decimal is empty, and a copy of a decimal (the bytes past its length never written) is
+// equal to it, whatever was in it before.
+TEST(decimal, default_is_empty_and_copies_compare_by_text) {
+  const decimal empty;
+  EXPECT_TRUE(empty.empty());
+  EXPECT_EQ(empty.str(), "");
+  decimal d;
+  ASSERT_TRUE(decimal::parse("123456789.123456789", d));
+  ASSERT_TRUE(decimal::parse("1.5", d));  // shorter text over a longer one
+  const decimal copy = d;
+  EXPECT_EQ(copy.str(), "1.5");
+  EXPECT_EQ(copy, decimal::from("1.5"));
+  d.clear();
+  EXPECT_TRUE(d.empty());
+  EXPECT_EQ(d, empty);
+  EXPECT_FALSE(d == copy);
+}
+
 TEST(decimal, rejects_non_decimals) {
   decimal d = decimal::from("1");
   for (const char* s : {"", "-", ".", "-.", "--1", "1-", "1e5", "+1", "1.2.3", "1..2", "abc", " 1", "1 ", "1,5", "/", ":",

@@ -65,7 +65,6 @@ std::string fresh_outcome(const std::string& msg) {
   okx_parser p;
   return outcome(p, msg);
 }
-test::fast_path_run parse_with(bool fast, const std::string& msg) { return test::parse_with(fast, msg, fresh_outcome); }
 // Same outcome both ways; returns whether the fast path took it.
 bool same_both_ways(const std::string& msg) { return test::same_both_ways(msg, fresh_outcome); }
 

@@ -531,19 +531,18 @@ struct binance_parser::impl : json_reader {
   // for "t" and "f","l" after "q". After the "E":.
   bool fast_trade(wire_shape& w, bool aggregate, std::int64_t recv, binance_message& out) {
     std::int64_t event_ns = 0, trade_ns = 0;
-    std::string_view sym, price, size;
+    std::string_view sym;
     std::uint64_t id = 0, first = 0, last = 0;
     bool buyer_maker = false, ignored = false;
+    trade& tr = emplace<trade>(out);
     if (!w.ms(event_ns) || !w.lit(R"(,"s":)") || !w.str(sym) || sym.empty() ||
         !w.lit(aggregate ? std::string_view(R"(,"a":)") : std::string_view(R"(,"t":)")) || !w.u64(id) ||
-        !w.lit(R"(,"p":)") || !w.str(price) || !w.lit(R"(,"q":)") || !w.str(size))
+        !w.lit(R"(,"p":)") || !w.decimal_str(tr.price) || !w.lit(R"(,"q":)") || !w.decimal_str(tr.size))
       return false;
     if (aggregate && (!w.lit(R"(,"f":)") || !w.u64(first) || !w.lit(R"(,"l":)") || !w.u64(last))) return false;
     if (!w.lit(R"(,"T":)") || !w.ms(trade_ns) || !w.lit(R"(,"m":)") || !w.boolean(buyer_maker) ||
         !w.lit(R"(,"M":)") || !w.boolean(ignored) || !w.lit('}'))
       return false;
-    trade& tr = emplace<trade>(out);
-    if (!decimal::parse(price, tr.price) || !decimal::parse(size, tr.size)) return false;
     finish_trade(tr, sym, id, trade_ns, buyer_maker, recv);
     return true;
   }
@@ -564,11 +563,10 @@ struct binance_parser::impl : json_reader {
   // Spot bookTicker {"u":..,"s":..,"b":..,"B":..,"a":..,"A":..}, after the "u":.
   bool fast_book_ticker(wire_shape& w, std::int64_t recv, binance_message& out) {
     ticker& tk = emplace<ticker>(out);
-    std::string_view sym, bp, bq, ap, aq;
+    std::string_view sym;
     if (!w.u64(tk.sequence) || !w.lit(R"(,"s":)") || !w.str(sym) || sym.empty() || !w.lit(R"(,"b":)") ||
-        !w.str(bp) || !w.lit(R"(,"B":)") || !w.str(bq) || !w.lit(R"(,"a":)") || !w.str(ap) || !w.lit(R"(,"A":)") ||
-        !w.str(aq) || !w.lit('}') || !decimal::parse(bp, tk.bid_price) || !decimal::parse(bq, tk.bid_size) ||
-        !decimal::parse(ap, tk.ask_price) || !decimal::parse(aq, tk.ask_size))
+        !w.decimal_str(tk.bid_price) || !w.lit(R"(,"B":)") || !w.decimal_str(tk.bid_size) || !w.lit(R"(,"a":)") ||
+        !w.decimal_str(tk.ask_price) || !w.lit(R"(,"A":)") || !w.decimal_str(tk.ask_size) || !w.lit('}'))
       return false;
     header(tk, sym, 0, recv);
     return true;

@@ -90,11 +90,11 @@ std::string_view topic_from_text(std::string_view msg) {
 }
 
 // Ticker fields Bybit sends as strings, and where they go. Spot has no best bid/ask in `tickers`.
-constexpr decimal_key<ticker> ticker_keys[] = {
+constexpr auto ticker_keys = index_keys<ticker>({
     {"lastPrice", &ticker::last_price},        {"bid1Price", &ticker::bid_price}, {"bid1Size", &ticker::bid_size},
     {"ask1Price", &ticker::ask_price},         {"ask1Size", &ticker::ask_size},   {"prevPrice24h", &ticker::open_24h},
     {"highPrice24h", &ticker::high_24h},       {"lowPrice24h", &ticker::low_24h}, {"volume24h", &ticker::volume_24h},
-    {"turnover24h", &ticker::quote_volume_24h}};
+    {"turnover24h", &ticker::quote_volume_24h}});
 
 }  // namespace
 
@@ -265,7 +265,8 @@ struct bybit_parser::impl : json_reader {
     what = "tickers";
     od::object obj;
     if (!get_object(v, "data", obj)) return false;
-    auto& tk = out->tick = ticker{};
+    auto& tk = out->tick;
+    reset_keep_capacity(tk);
     return for_fields(obj, [&](std::string_view key, od::value& fv) {
       if (key == "symbol") return same_symbol(fv, key);
       decimal* d = decimal_for(ticker_keys, key, tk);
@@ -407,7 +408,7 @@ struct bybit_parser::impl : json_reader {
   // A symbol string that is the topic's.
   bool fast_symbol(wire_shape& w) const {
     std::string_view s;
-    return w.str(s) && s == topic.symbol;
+    return w.str(s) && same_text(s, topic.symbol);
   }
 
   // orderbook data {"s":..,"b":[..],"a":[..],"u":..,"seq":..}.
@@ -422,15 +423,16 @@ struct bybit_parser::impl : json_reader {
   // linear delta sends only the changed ones). A ticker key takes its decimal; "" leaves it unsent,
   // as on the general path; other keys are skipped.
   bool fast_ticker(wire_shape& w) {
-    auto& tk = out->tick = ticker{};
+    auto& tk = out->tick;
+    reset_keep_capacity(tk);
     if (!w.lit('{')) return false;
     do {
       std::string_view key, val;
-      if (!w.str(key) || !w.lit(':') || !w.str(val)) return false;
-      if (key == "symbol") {
-        if (val != topic.symbol) return false;
-      } else if (decimal* d = decimal_for(ticker_keys, key, tk); d != nullptr && !val.empty()) {
-        if (!decimal::parse(val, *d)) return false;
+      if (!w.str(key) || !w.lit(':')) return false;
+      if (decimal* d = decimal_for(ticker_keys, key, tk); d != nullptr) {
+        if (!w.lit(R"("")") && !w.decimal_str(*d)) return false;
+      } else if (!w.str(val) || (key == "symbol" && !same_text(val, topic.symbol))) {
+        return false;
       }
     } while (w.lit(','));
     return w.lit('}');
@@ -442,11 +444,11 @@ struct bybit_parser::impl : json_reader {
     if (!w.lit('[')) return false;
     do {
       trade& t = next_slot(out->trades, trades_used);
-      std::string_view taker, size, price, id, ignored;
+      std::string_view taker, id, ignored;
       bool block = false;
       if (!w.lit(R"({"T":)") || !w.ms(t.exchange_ts_ns) || !w.lit(R"(,"s":)") || !fast_symbol(w) ||
-          !w.lit(R"(,"S":)") || !w.str(taker) || !w.lit(R"(,"v":)") || !w.str(size) || !w.lit(R"(,"p":)") ||
-          !w.str(price))
+          !w.lit(R"(,"S":)") || !w.str(taker) || !w.lit(R"(,"v":)") || !w.decimal_str(t.size) ||
+          !w.lit(R"(,"p":)") || !w.decimal_str(t.price))
         return false;
       if (w.lit(R"(,"L":)") && !w.str(ignored)) return false;
       if (!w.lit(R"(,"i":)") || !w.str(id) || !w.lit(R"(,"BT":)") || !w.boolean(block) || !w.lit(R"(,"seq":)") ||
@@ -459,7 +461,6 @@ struct bybit_parser::impl : json_reader {
       } else {
         return false;
       }
-      if (!decimal::parse(size, t.size) || !decimal::parse(price, t.price)) return false;
       t.trade_id.assign(id);
     } while (w.lit(','));
     return w.lit(']');
@@ -471,26 +472,38 @@ struct bybit_parser::impl : json_reader {
     if (!w.lit('[')) return false;
     do {
       candle& c = next_slot(out->candles, candles_used);
-      std::string_view interval, o, cl, h, l, v, q;
+      std::string_view interval;
       if (!w.lit(R"({"start":)") || !w.ms(c.open_time_ns) || !w.lit(R"(,"end":)") || !w.ms(c.close_time_ns) ||
-          !w.lit(R"(,"interval":)") || !w.str(interval) || !w.lit(R"(,"open":)") || !w.str(o) ||
-          !w.lit(R"(,"close":)") || !w.str(cl) || !w.lit(R"(,"high":)") || !w.str(h) || !w.lit(R"(,"low":)") ||
-          !w.str(l) || !w.lit(R"(,"volume":)") || !w.str(v) || !w.lit(R"(,"turnover":)") || !w.str(q) ||
-          !w.lit(R"(,"confirm":)") || !w.boolean(c.closed) || !w.lit(R"(,"timestamp":)") || !w.ms(c.exchange_ts_ns) ||
-          !w.lit('}'))
-        return false;
-      if (!decimal::parse(o, c.open) || !decimal::parse(cl, c.close) || !decimal::parse(h, c.high) ||
-          !decimal::parse(l, c.low) || !decimal::parse(v, c.volume) || !decimal::parse(q, c.quote_volume))
+          !w.lit(R"(,"interval":)") || !w.str(interval) || !w.lit(R"(,"open":)") || !w.decimal_str(c.open) ||
+          !w.lit(R"(,"close":)") || !w.decimal_str(c.close) || !w.lit(R"(,"high":)") || !w.decimal_str(c.high) ||
+          !w.lit(R"(,"low":)") || !w.decimal_str(c.low) || !w.lit(R"(,"volume":)") || !w.decimal_str(c.volume) ||
+          !w.lit(R"(,"turnover":)") || !w.decimal_str(c.quote_volume) || !w.lit(R"(,"confirm":)") ||
+          !w.boolean(c.closed) || !w.lit(R"(,"timestamp":)") || !w.ms(c.exchange_ts_ns) || !w.lit('}'))
         return false;
     } while (w.lit(','));
     return w.lit(']');
   }
 
+  // The reply to a ping (pong) or a subscription (ack), as spot and linear send it:
+  // {"success":..,"ret_msg":..,"conn_id":..[,"req_id":..],"op":..}. It writes the output only once the
+  // whole message is read.
+  bool fast_reply(wire_shape& w) {
+    bool success = false;
+    std::string_view ret_msg, conn_id, req_id, op;
+    if (!w.boolean(success) || !w.lit(R"(,"ret_msg":)") || !w.str(ret_msg) || !w.lit(R"(,"conn_id":)") ||
+        !w.str(conn_id) || (w.lit(R"(,"req_id":)") && !w.str(req_id)) || !w.lit(R"(,"op":)") || !w.str(op) ||
+        !w.lit('}') || !w.at_end())
+      return false;
+    finish_control(reply_kind(op), op, ret_msg, req_id, success);
+    return true;
+  }
+
   // {"topic":..,<"type","ts","cts","cs","data" in any order, each at most once>}; "data" must be
-  // there and "type" be "snapshot" or "delta".
+  // there and "type" be "snapshot" or "delta". Or a reply (fast_reply).
   [[gnu::flatten]] bool parse_fast(std::string_view msg) {
     wire_shape w(msg.data(), msg.size());
     std::string_view name;
+    if (w.lit(R"({"success":)")) return fast_reply(w);
     if (!w.lit(R"({"topic":)") || !w.str(name)) return false;
     out->topic.assign(name);
     topic = split_topic(out->topic);
@@ -578,28 +591,40 @@ struct bybit_parser::impl : json_reader {
       return false;
 
     if (out->topic.empty()) {
-      auto& c = out->control;
-      out->kind = bybit_kind::control;
-      c.op.assign(op);
-      c.ret_msg.assign(ret_msg);
-      c.req_id.assign(req_id);
-      c.success = !have_success || success;
+      bybit_control::kind what;
       if (env.have_type && env.type == "COMMAND_RESP") {
-        c.what = bybit_control::kind::ack;
+        what = bybit_control::kind::ack;
       } else if (have_op && op == "pong") {
-        c.what = bybit_control::kind::pong;
+        what = bybit_control::kind::pong;
       } else if (have_op && have_success) {
-        c.what = op == "ping" ? bybit_control::kind::pong : bybit_control::kind::ack;
+        what = reply_kind(op);
       } else if (have_op && (have_args || op == "ping")) {
-        c.what = bybit_control::kind::request;
+        what = bybit_control::kind::request;
       } else {
         return fail("neither a topic message nor a reply");
       }
+      finish_control(what, op, ret_msg, req_id, !have_success || success);
       return true;
     }
 
     if (deferred_data && !read_deferred()) return false;
     return finish_topic(env);
+  }
+
+  // Control traffic once its fields are read (by either path).
+  // A reply ({"success":..,"op":..}): to a ping (op "ping", or "pong") or to anything else (an ack).
+  static bybit_control::kind reply_kind(std::string_view op) {
+    return op == "ping" || op == "pong" ? bybit_control::kind::pong : bybit_control::kind::ack;
+  }
+  void finish_control(bybit_control::kind what, std::string_view op, std::string_view ret_msg, std::string_view req_id,
+                      bool success) {
+    auto& c = out->control;
+    out->kind = bybit_kind::control;
+    c.what = what;
+    c.op.assign(op);
+    c.ret_msg.assign(ret_msg);
+    c.req_id.assign(req_id);
+    c.success = success;
   }
 
   // A topic message once its fields are read (by either path): the kind, the envelope's times and
@@ -676,11 +701,15 @@ const bybit_symbols& bybit_parser::symbols() const noexcept { return impl_->symb
 bool bybit_parser::parse_padded(std::string_view msg, std::int64_t receive_ns, bybit_message& out,
                                 bybit_parse_error& error) {
   auto& p = *impl_;
+  // The previous message's entries were reused or are dropped here (a call only when the count changed).
+  const auto fit = [&p, &out] {
+    if (out.trades.size() != p.trades_used) out.trades.resize(p.trades_used);
+    if (out.candles.size() != p.candles_used) out.candles.resize(p.candles_used);
+  };
   p.start(out, error, receive_ns);
   if (fast_path_enabled()) {
     if (p.parse_fast(msg)) {
-      out.trades.resize(p.trades_used);
-      out.candles.resize(p.candles_used);
+      fit();
       ++fast_path_hits();
       return true;
     }
@@ -689,8 +718,7 @@ bool bybit_parser::parse_padded(std::string_view msg, std::int64_t receive_ns, b
     if (!out.topic.empty()) p.start(out, error, receive_ns);
   }
   const bool ok = p.parse(msg);
-  out.trades.resize(p.trades_used);  // the previous message's entries were reused or are dropped here
-  out.candles.resize(p.candles_used);
+  fit();
   if (ok) return true;
   // Which book the bad message concerned, from the parsed topic or, failing that, the raw text.
   const std::string_view topic = out.topic.empty() ? topic_from_text(msg) : std::string_view(out.topic);

@@ -31,16 +31,16 @@ coinbase_channel channel_of(std::string_view s) noexcept {
 
 // price_percent_chg_24_h is a percentage, not the absolute change_24h: not mapped. 52-week high/low
 // have no place in the event.
-constexpr decimal_key<ticker> ticker_keys[] = {
+constexpr auto ticker_keys = index_keys<ticker>({
     {"price", &ticker::last_price},           {"best_bid", &ticker::bid_price},
     {"best_bid_quantity", &ticker::bid_size}, {"best_ask", &ticker::ask_price},
     {"best_ask_quantity", &ticker::ask_size}, {"volume_24_h", &ticker::volume_24h},
-    {"high_24_h", &ticker::high_24h},         {"low_24_h", &ticker::low_24h}};
-constexpr decimal_key<candle> candle_keys[] = {{"open", &candle::open},
+    {"high_24_h", &ticker::high_24h},         {"low_24_h", &ticker::low_24h}});
+constexpr auto candle_keys = index_keys<candle>({{"open", &candle::open},
                                                {"high", &candle::high},
                                                {"low", &candle::low},
                                                {"close", &candle::close},
-                                               {"volume", &candle::volume}};
+                                               {"volume", &candle::volume}});
 
 // Coinbase sends the MAKER side of a trade: a BUY maker means the taker sold. "" and
 // UNKNOWN_ORDER_SIDE say nothing. False for any other text.
@@ -477,10 +477,7 @@ struct coinbase_parser::impl : json_reader {
     return w.str(s) && wire_time_ns(s, ns);
   }
   // A non-negative decimal string, as dec() reads one.
-  static bool fast_dec(wire_shape& w, decimal& d) {
-    std::string_view s;
-    return w.str(s) && parse_level_decimal(s, d);
-  }
+  static bool fast_dec(wire_shape& w, decimal& d) { return wire_level_decimal(w, d); }
   // A non-empty product id.
   static bool fast_product(wire_shape& w, std::string_view& p) { return w.str(p) && !p.empty(); }
   // The event's {"type":"snapshot" or "update", then `next` (the key of its array, with its '[').
@@ -531,9 +528,12 @@ struct coinbase_parser::impl : json_reader {
         time_text = t;
       }
       if (time_ns > b.event_time_ns) b.event_time_ns = time_ns;
-      price_level& pl = (bid ? b.bids : b.asks).emplace_back();
-      return lw.lit(R"(,"price_level":)") && fast_dec(lw, pl.price) && lw.lit(R"(,"new_quantity":)") &&
-             fast_dec(lw, pl.size) && lw.lit('}');
+      decimal price, size;
+      if (!lw.lit(R"(,"price_level":)") || !fast_dec(lw, price) || !lw.lit(R"(,"new_quantity":)") ||
+          !fast_dec(lw, size) || !lw.lit('}'))
+        return false;
+      add_level(bid ? b.bids : b.asks, price, size);
+      return true;
     });
   }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -50,6 +51,18 @@ inline bool parse_level_decimal(std::string_view s, decimal& d) noexcept {
   return decimal::parse(s, d) && s.front() != '-';
 }
 
+// Appends a level made of decimals already read. (A level made in place by emplace_back() is
+// value-initialized: zero-filled first, 62 bytes, which GCC expands as `rep stosb` in the large
+// flattened readers — slow to start, once per level. A decimal's own construction writes only its
+// length.)
+inline void add_level(std::vector<price_level>& levels, const decimal& price, const decimal& size) {
+  levels.push_back(price_level{price, size});
+}
+
+// A book level's price or size on the fast path: a decimal string (wire_shape::decimal_str) that is
+// not negative, as parse_level_decimal() takes one.
+inline bool wire_level_decimal(wire_shape& w, decimal& d) noexcept { return w.decimal_str(d) && !is_negative(d); }
+
 // The fast path's book side in the form Binance and Bybit send, [["price","size"],...]: exactly two
 // non-negative decimal strings per level (wire_shape.hpp); false for anything else.
 inline bool wire_levels(wire_shape& w, std::vector<price_level>& out) {
@@ -57,10 +70,10 @@ inline bool wire_levels(wire_shape& w, std::vector<price_level>& out) {
   if (!w.lit('[')) return false;
   if (w.lit(']')) return true;
   do {
-    std::string_view p, q;
-    if (!w.lit('[') || !w.str(p) || !w.lit(',') || !w.str(q) || !w.lit(']')) return false;
-    price_level& pl = out.emplace_back();
-    if (!parse_level_decimal(p, pl.price) || !parse_level_decimal(q, pl.size)) return false;
+    decimal price, size;
+    if (!w.lit('[') || !wire_level_decimal(w, price) || !w.lit(',') || !wire_level_decimal(w, size) || !w.lit(']'))
+      return false;
+    add_level(out, price, size);
   } while (w.lit(','));
   return w.lit(']');
 }
@@ -122,11 +135,49 @@ struct decimal_key {
   std::string_view key;
   decimal T::*member;
 };
+
+// A table of decimal_keys with a constant index: a key's length and three of its bytes pick the one
+// entry it can be, and one comparison decides (a ticker of 26 fields looks up every field, most of them
+// not in the table). Built at compile time by index_keys(); two keys of a table that share a slot
+// fail to compile ("decimal key slots collide": change the slot function's constants).
 template <class T, std::size_t N>
-decimal* decimal_for(const decimal_key<T> (&keys)[N], std::string_view key, T& obj) noexcept {
-  for (const auto& k : keys)  // length and first character first: most keys differ there
-    if (k.key.size() == key.size() && !key.empty() && k.key[0] == key[0] && k.key == key) return &(obj.*(k.member));
-  return nullptr;
+class decimal_keys {
+ public:
+  static_assert(N < 255);
+  consteval explicit decimal_keys(const decimal_key<T> (&keys)[N]) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (keys[i].key.empty()) throw "decimal keys must not be empty";
+      std::uint8_t& s = slots_[slot_of(keys[i].key)];
+      if (s != 0) throw "decimal key slots collide";
+      s = static_cast<std::uint8_t>(i + 1);
+      keys_[i] = keys[i];
+    }
+  }
+  decimal* find(std::string_view key, T& obj) const noexcept {
+    if (key.empty()) return nullptr;
+    const std::uint8_t s = slots_[slot_of(key)];
+    if (s == 0) return nullptr;
+    const decimal_key<T>& k = keys_[s - 1];
+    return same_text(k.key, key) ? &(obj.*(k.member)) : nullptr;
+  }
+  const decimal_key<T>* begin() const noexcept { return keys_; }
+  const decimal_key<T>* end() const noexcept { return keys_ + N; }
+
+ private:
+  static constexpr std::size_t slot_of(std::string_view k) noexcept {
+    const auto byte = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(k[i])); };
+    return (k.size() + byte(0) + 3 * byte(k.size() - 1) + byte(k.size() > 5 ? 5 : k.size() - 1)) & 63;
+  }
+  decimal_key<T> keys_[N]{};
+  std::uint8_t slots_[64]{};  // entry + 1; 0: no key
+};
+template <class T, std::size_t N>
+consteval decimal_keys<T, N> index_keys(const decimal_key<T> (&keys)[N]) {
+  return decimal_keys<T, N>(keys);
+}
+template <class T, std::size_t N>
+decimal* decimal_for(const decimal_keys<T, N>& keys, std::string_view key, T& obj) noexcept {
+  return keys.find(key, obj);
 }
 
 // The base of each exchange parser's state: the error sink of the message being parsed and the
@@ -317,16 +368,17 @@ struct json_reader {
         if (ec == simdjson::INCORRECT_TYPE) return failf("{}: a level in '{}' is not an array", what, key);
         return fail_json(ec);
       }
-      price_level& pl = out.emplace_back();
+      decimal price, size;
       std::size_t n = 0;
       for (auto x_r : level) {
         value x;
         if (auto ec = std::move(x_r).get(x)) return fail_json(ec);
-        if (n < 2 && !entry(x, n, n == 0 ? pl.price : pl.size)) return false;
+        if (n < 2 && !entry(x, n, n == 0 ? price : size)) return false;
         ++n;
       }
       if (n < 2 || (pairs_only && n > 2))
         return failf("{}: a level in '{}' has {} entries, expected [price, size]", what, key, n);
+      add_level(out, price, size);
     }
     return true;
   }
@@ -367,7 +419,7 @@ class symbol_cache {
 
   template <class Normalize>
   const std::string& get(std::string_view native, Normalize&& normalize) {
-    if (last_ != nullptr && last_->first == native) return last_->second;
+    if (last_ != nullptr && same_text(last_->first, native)) return last_->second;
     auto it = map_.find(native);
     if (it == map_.end()) {
       if (map_.size() >= max_entries) map_.clear();
@@ -393,17 +445,74 @@ class symbol_cache {
 // Back to a default value, keeping the capacity of its strings and vectors: an output reused from one
 // message to the next then allocates nothing in the steady state. (Assigning a default-constructed
 // value keeps a string's buffer, but frees a vector's.)
+// The events are reset field by field (a decimal by its length alone) rather than by assigning a
+// temporary, which would zero and copy every decimal's bytes: a ticker has twelve. Each event is
+// checked against a copy of the fields reset here, so a field added to an event that changes its size
+// fails to compile until its reset is added.
 template <class T>
 void reset_keep_capacity(T& v) {
   v = T{};
 }
+inline void reset_keep_capacity(event_header& h) {
+  h.exchange = exchange_id::binance;
+  h.instrument.clear();
+  h.symbol.clear();
+  h.exchange_ts_ns = h.receive_ts_ns = 0;
+  h.sequence = 0;
+}
+namespace reset_check {
+struct ticker_fields : event_header {
+  decimal d[12];
+};
+struct trade_fields : event_header {
+  std::string id;
+  decimal price, size;
+  side aggressor;
+};
+struct candle_fields : event_header {
+  std::string interval;
+  std::int64_t open, close;
+  decimal d[6];
+  std::uint64_t trades;
+  bool closed;
+};
+struct book_fields : event_header {
+  bool snapshot;
+  std::uint64_t first;
+  std::vector<price_level> bids, asks;
+};
+}  // namespace reset_check
+static_assert(sizeof(ticker) == sizeof(reset_check::ticker_fields), "reset every ticker field below");
+static_assert(sizeof(trade) == sizeof(reset_check::trade_fields), "reset every trade field below");
+static_assert(sizeof(candle) == sizeof(reset_check::candle_fields), "reset every candle field below");
+static_assert(sizeof(book_update) == sizeof(reset_check::book_fields), "reset every book_update field below");
+inline void reset_keep_capacity(ticker& t) {
+  reset_keep_capacity(static_cast<event_header&>(t));
+  for (decimal* d : {&t.bid_price, &t.bid_size, &t.ask_price, &t.ask_size, &t.last_price, &t.last_size, &t.open_24h,
+                     &t.high_24h, &t.low_24h, &t.volume_24h, &t.quote_volume_24h, &t.change_24h})
+    d->clear();
+}
+inline void reset_keep_capacity(trade& t) {
+  reset_keep_capacity(static_cast<event_header&>(t));
+  t.trade_id.clear();
+  t.price.clear();
+  t.size.clear();
+  t.aggressor = side::none;
+}
+inline void reset_keep_capacity(candle& c) {
+  reset_keep_capacity(static_cast<event_header&>(c));
+  c.interval.clear();
+  c.open_time_ns = c.close_time_ns = 0;
+  for (decimal* d : {&c.open, &c.high, &c.low, &c.close, &c.volume, &c.quote_volume}) d->clear();
+  c.trades = 0;
+  c.closed = false;
+}
 inline void reset_keep_capacity(book_update& b) {
-  std::vector<price_level> bids = std::move(b.bids), asks = std::move(b.asks);
-  b = book_update{};
-  bids.clear();
-  asks.clear();
-  b.bids = std::move(bids);
-  b.asks = std::move(asks);
+  reset_keep_capacity(static_cast<event_header&>(b));
+  b.snapshot = false;
+  b.first_sequence = 0;
+  b.bids.clear();
+  b.asks.clear();
 }
 
 // Element `used` of a vector reused across messages (reset, capacity kept), or a new one; `used`

@@ -679,14 +679,17 @@ struct kraken_parser::impl : json_reader {
 
   // A price or quantity: a JSON number in strict form whose text is a decimal; not negative
   // unless `signed_ok`.
+  // Without an exponent (the usual form) the text is the decimal's as it stands (kraken_number_text
+  // would return it unchanged); with one, kraken_number_text moves the point.
   static bool fast_number(wire_shape& w, decimal& d, bool signed_ok = false) {
     std::string_view raw;
+    if (w.decimal_number(d)) return signed_ok || !negative(d);
     return w.number(raw) && kraken_number_text(raw, d) && (signed_ok || !negative(d));
   }
   // A number no output keeps (vwap, change_pct): only its form is checked.
   static bool fast_skip_number(wire_shape& w) {
     std::string_view raw;
-    return w.number(raw);
+    return w.plain_number(raw) || w.number(raw);
   }
   // The strict form first (wire_time_ns), the general reader for any other form it accepts.
   static bool fast_time(wire_shape& w, std::int64_t& ns) {
@@ -700,10 +703,11 @@ struct kraken_parser::impl : json_reader {
     if (!w.lit('[')) return false;
     if (w.lit(']')) return true;
     do {
-      price_level& l = levels.emplace_back();
-      if (!w.lit(R"({"price":)") || !fast_number(w, l.price) || !w.lit(R"(,"qty":)") || !fast_number(w, l.size) ||
+      decimal price, size;
+      if (!w.lit(R"({"price":)") || !fast_number(w, price) || !w.lit(R"(,"qty":)") || !fast_number(w, size) ||
           !w.lit('}'))
         return false;
+      add_level(levels, price, size);
     } while (w.lit(','));
     return w.lit(']');
   }

@@ -71,12 +71,8 @@ std::string_view value_from_text(std::string_view text, std::string_view quoted_
 // through this one check.
 enum class ms_text_check : std::uint8_t { ok, not_ms, out_of_range };
 ms_text_check ms_of_text(std::string_view s, std::int64_t& ns) noexcept {
-  if (s.empty() || s.size() > 18) return ms_text_check::not_ms;
   std::uint64_t ms = 0;
-  for (const char c : s) {
-    if (c < '0' || c > '9') return ms_text_check::not_ms;
-    ms = ms * 10 + static_cast<std::uint64_t>(c - '0');
-  }
+  if (s.size() > 18 || !wire_digits(s, ms)) return ms_text_check::not_ms;
   return epoch_ms_to_ns(ms, ns) ? ms_text_check::ok : ms_text_check::out_of_range;
 }
 
@@ -93,11 +89,11 @@ bool in_int32(std::int64_t v) noexcept {
 
 // Ticker fields and where they go. Volumes: vol24h in the base currency, volCcy24h in the quote
 // currency (spot).
-constexpr decimal_key<ticker> ticker_keys[] = {
+constexpr auto ticker_keys = index_keys<ticker>({
     {"last", &ticker::last_price},   {"lastSz", &ticker::last_size},          {"askPx", &ticker::ask_price},
     {"askSz", &ticker::ask_size},    {"bidPx", &ticker::bid_price},           {"bidSz", &ticker::bid_size},
     {"open24h", &ticker::open_24h},  {"high24h", &ticker::high_24h},          {"low24h", &ticker::low_24h},
-    {"vol24h", &ticker::volume_24h}, {"volCcy24h", &ticker::quote_volume_24h}};
+    {"vol24h", &ticker::volume_24h}, {"volCcy24h", &ticker::quote_volume_24h}});
 
 // Milliseconds of a bar ("1m", "4H", "1Dutc"); 0 for months (their length varies).
 std::int64_t bar_ms(std::string_view bar) noexcept {
@@ -489,14 +485,10 @@ struct okx_parser::impl : json_reader {
     return w.checked_str(s) && ms_of_text(s, ns) == ms_text_check::ok;
   }
   // `key` then a decimal string.
-  static bool fast_decimal(wire_shape& w, std::string_view key, decimal& d) {
-    std::string_view s;
-    return w.lit(key) && w.checked_str(s) && decimal::parse(s, d);
-  }
+  static bool fast_decimal(wire_shape& w, std::string_view key, decimal& d) { return w.lit(key) && w.decimal_str(d); }
   // `key` then a decimal string or "" (no value: `d` stays empty).
   static bool fast_decimal_or_empty(wire_shape& w, std::string_view key, decimal& d) {
-    std::string_view s;
-    return w.lit(key) && w.checked_str(s) && (s.empty() || decimal::parse(s, d));
+    return w.lit(key) && (w.lit(R"("")") || w.decimal_str(d));
   }
   // `key` then any string, unused.
   static bool fast_skip_string(wire_shape& w, std::string_view key) {
@@ -511,13 +503,13 @@ struct okx_parser::impl : json_reader {
     if (!w.lit('[')) return false;
     if (w.lit(']')) return true;
     do {
-      std::string_view p, q, rest;
-      if (!w.lit('[') || !w.checked_str(p) || !w.lit(',') || !w.checked_str(q)) return false;
+      decimal price, size;
+      std::string_view rest;
+      if (!w.lit('[') || !wire_level_decimal(w, price) || !w.lit(',') || !wire_level_decimal(w, size)) return false;
       while (w.lit(','))
         if (!w.str(rest)) return false;
       if (!w.lit(']')) return false;
-      price_level& pl = out.emplace_back();
-      if (!parse_level_decimal(p, pl.price) || !parse_level_decimal(q, pl.size)) return false;
+      add_level(out, price, size);
     } while (w.lit(','));
     return w.lit(']');
   }
