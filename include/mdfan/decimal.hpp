@@ -119,8 +119,10 @@ class decimal {
     } else if (n >= 4) {
       std::memcpy(out.buf_, p, 4);
       std::memcpy(out.buf_ + n - 4, p + n - 4, 4);
-    } else {
-      for (std::size_t i = 0; i < n; ++i) out.buf_[i] = static_cast<unsigned char>(p[i]);
+    } else if (n != 0) {  // 1-3 bytes: the first, the middle and the last (some the same byte)
+      out.buf_[0] = static_cast<unsigned char>(p[0]);
+      out.buf_[n / 2] = static_cast<unsigned char>(p[n / 2]);
+      out.buf_[n - 1] = static_cast<unsigned char>(p[n - 1]);
     }
     out.len_ = static_cast<std::uint8_t>(n);
   }

@@ -307,6 +307,48 @@ TEST(BybitFastPath, KlineVariantsHaveTheSameOutcome) {
   EXPECT_TRUE(same_both_ways(with(kline, R"("kline.5.BTCUSDT")", R"("kline.7.BTCUSDT")")));  // an unknown interval
 }
 
+// The fast ticker reader tries each key as the one at its position in the last ticker: on one parser,
+// tickers of both categories, deltas with a few keys, keys in another order, a key that differs from
+// the learned one only by an escape or by a letter, and more keys than it keeps: the same output as
+// the general path every time, and on the fast path wherever the shape is plain.
+TEST(BybitFastPath, TickerKeysInAnyOrderOnOneParser) {
+  const std::string spot = minify(read_bybit_fixture("tickers_spot.json"));
+  const std::string linear = minify(read_bybit_fixture("tickers_linear_perpetual.json"));
+  std::string many = R"({"topic":"tickers.BTCUSDT","type":"snapshot","ts":1,"data":{"symbol":"BTCUSDT")";
+  for (int i = 0; i < 70; ++i) many += ",\"k" + std::to_string(i) + "\":\"" + std::to_string(i) + "\"";
+  many += R"(,"lastPrice":"7.5"}})";
+  const std::vector<std::string> msgs = {
+      spot,
+      spot,
+      linear,
+      R"({"topic":"tickers.BTCUSDT","type":"delta","data":{"symbol":"BTCUSDT","bid1Price":"1.4"},"cs":10,"ts":6})",
+      linear,
+      with(spot, R"("lastPrice":"21109.77","highPrice24h":"21426.99")", R"("highPrice24h":"21426.99","lastPrice":"21109.77")"),
+      spot,
+      with(spot, R"("lastPrice":)", R"("last\u0050rice":)"),   // the learned key, escaped (general path)
+      with(spot, R"("lastPrice":)", R"("lastPricf":)"),         // one letter off: not a ticker decimal
+      with(spot, R"("lastPrice":"21109.77")", R"("lastPrice":"")"),  // no value
+      with(spot, R"("lastPrice":"21109.77")", R"("lastPrice":"x")"),  // not a decimal (an error)
+      spot,
+      many,
+      many,
+      spot,
+  };
+  bybit_parser fast, general;
+  bybit_message fast_out, general_out;
+  const auto kept_outcome = [&](bybit_parser& p, const std::string& m) {
+    return outcome(p, m, &p == &fast ? fast_out : general_out);
+  };
+  int hits = 0;
+  for (const auto& m : msgs) hits += test::same_on_kept_parsers(fast, general, m, kept_outcome) ? 1 : 0;
+  EXPECT_EQ(hits, 13);  // all but the escaped key and the error
+  // The 70 keys and the decimal after them were read: the last price is in the event.
+  bybit_parse_error e;
+  const padded buf(many);
+  ASSERT_TRUE(fast.parse_padded(buf.view(), recv, fast_out, e)) << e.reason;
+  EXPECT_EQ(fast_out.tick.last_price.str(), "7.5");
+}
+
 // One parser, alternating types, sizes and failures: reused outputs (trade and candle slots, level
 // vectors, the ticker) must not carry anything from one message into the next on either path.
 TEST(BybitFastPath, ReusedOutputsMatchAcrossMessages) {

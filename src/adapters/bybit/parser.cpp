@@ -174,6 +174,17 @@ struct bybit_parser::impl : json_reader {
   topic_parts topic;
   std::size_t trades_used = 0, candles_used = 0;  // entries of the current message in out->trades, candles
 
+  // The fast path's memory of the last ticker message's keys, in its order: Bybit sends a category's
+  // ticker keys in one order, so each key is first tried as the one at its position last time (one
+  // comparison of `"<key>":`) and read and looked up only when it is another. At most 64 positions.
+  struct ticker_key_slot {
+    std::string text;                // "\"lastPrice\":" as on the wire; empty: nothing learned yet
+    decimal ticker::*member = nullptr;  // the decimal the key fills; nullptr: not a decimal key
+    bool symbol = false;             // the key is "symbol"
+  };
+  static constexpr std::size_t max_ticker_keys = 64;
+  std::vector<ticker_key_slot> ticker_order;
+
   // ---- values
 
   // An unsigned integer sent as a number or as a decimal string.
@@ -422,16 +433,33 @@ struct bybit_parser::impl : json_reader {
   // tickers data: {"symbol":..,"<key>":"<value>",...}, every value a string, keys in any order (a
   // linear delta sends only the changed ones). A ticker key takes its decimal; "" leaves it unsent,
   // as on the general path; other keys are skipped.
+  // The keys are read through ticker_order.
   bool fast_ticker(wire_shape& w) {
     auto& tk = out->tick;
     reset_keep_capacity(tk);
     if (!w.lit('{')) return false;
+    std::size_t i = 0;
+    ticker_key_slot scratch;  // past max_ticker_keys
     do {
-      std::string_view key, val;
-      if (!w.str(key) || !w.lit(':')) return false;
-      if (decimal* d = decimal_for(ticker_keys, key, tk); d != nullptr) {
-        if (!w.lit(R"("")") && !w.decimal_str(*d)) return false;
-      } else if (!w.str(val) || (key == "symbol" && !same_text(val, topic.symbol))) {
+      ticker_key_slot* slot = &scratch;
+      if (i < max_ticker_keys) {
+        if (i == ticker_order.size()) ticker_order.emplace_back();
+        slot = &ticker_order[i];
+      }
+      ++i;
+      if (slot->text.empty() || !w.lit(std::string_view(slot->text))) {
+        std::string_view key;
+        const char* at = w.position();
+        if (!w.str(key) || !w.lit(':')) return false;
+        const decimal_key<ticker>* e = ticker_keys.entry(key);
+        slot->text.assign(at, w.position());
+        slot->member = e != nullptr ? e->member : nullptr;
+        slot->symbol = key == "symbol";
+      }
+      std::string_view val;
+      if (slot->member != nullptr) {
+        if (!w.lit(R"("")") && !w.decimal_str(tk.*(slot->member))) return false;
+      } else if (!w.str(val) || (slot->symbol && !same_text(val, topic.symbol))) {
         return false;
       }
     } while (w.lit(','));

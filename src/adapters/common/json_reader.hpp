@@ -153,12 +153,17 @@ class decimal_keys {
       keys_[i] = keys[i];
     }
   }
-  decimal* find(std::string_view key, T& obj) const noexcept {
+  // The entry of `key`, or nullptr.
+  const decimal_key<T>* entry(std::string_view key) const noexcept {
     if (key.empty()) return nullptr;
     const std::uint8_t s = slots_[slot_of(key)];
     if (s == 0) return nullptr;
     const decimal_key<T>& k = keys_[s - 1];
-    return same_text(k.key, key) ? &(obj.*(k.member)) : nullptr;
+    return same_text(k.key, key) ? &k : nullptr;
+  }
+  decimal* find(std::string_view key, T& obj) const noexcept {
+    const decimal_key<T>* k = entry(key);
+    return k != nullptr ? &(obj.*(k->member)) : nullptr;
   }
   const decimal_key<T>* begin() const noexcept { return keys_; }
   const decimal_key<T>* end() const noexcept { return keys_ + N; }

@@ -125,6 +125,9 @@ struct okx_parser::impl : json_reader {
 
   // Per message. Channel and instId are copied: a second pass (rewind) reuses simdjson's string buffer.
   std::string channel, inst_id;
+  // The channel and instId the tails read: views of the two strings above (general path), or of the
+  // message itself (fast path: it is not copied).
+  std::string_view chan_v, inst_v;
   channel_kind ch = channel_kind::none;
   std::string candle_channel;  // the candle channel `interval` and `bar_len_ms` belong to
   std::string interval;        // normalized, for candles
@@ -176,7 +179,7 @@ struct okx_parser::impl : json_reader {
     return next_event<T>(out.events, events_used);
   }
   std::string_view require_inst(std::string_view from_data) {
-    return from_data.empty() ? std::string_view(inst_id) : from_data;
+    return from_data.empty() ? inst_v : from_data;
   }
 
   // ---- the tails both paths share: what a message becomes once its fields are read
@@ -184,11 +187,11 @@ struct okx_parser::impl : json_reader {
   // The kind of `channel` (and, for a candle channel, its bar, worked out once per channel: a
   // connection carries one or two). False for a candle channel with no bar mdfan knows.
   bool take_channel() {
-    ch = kind_of(channel);
-    if (ch == channel_kind::candle && channel != candle_channel) {
-      const std::string_view bar = std::string_view(channel).substr(6);
+    ch = kind_of(chan_v);
+    if (ch == channel_kind::candle && chan_v != candle_channel) {
+      const std::string_view bar = chan_v.substr(6);
       if (bar.empty() || okx_candle_bar(bar) != bar) return false;
-      candle_channel = channel;
+      candle_channel = chan_v;
       interval = okx_interval_of_bar(bar);
       bar_len_ms = bar_ms(bar);
     }
@@ -203,7 +206,7 @@ struct okx_parser::impl : json_reader {
   // A candle of the arg's instrument and channel; `quote_volume` is volCcyQuote (volCcy when absent).
   void finish_candle(candle& c, const decimal& quote_volume) {
     c.quote_volume = quote_volume;
-    header(c, inst_id, c.open_time_ns);
+    header(c, inst_v, c.open_time_ns);
     c.interval = interval;
     if (bar_len_ms > 0) {
       // The last ns of the bar; a bar opening at the end of the time range ends there.
@@ -391,8 +394,8 @@ struct okx_parser::impl : json_reader {
   void finish_book(okx_message& out, bool snapshot) {
     okx_book_msg& m = out.book;
     m.snapshot = snapshot;
-    m.symbol = inst_id;
-    m.instrument = okx_normalize(inst_id);
+    m.symbol = inst_v;
+    m.instrument = okx_normalize(inst_v);
     out.what = okx_message::kind::book;
   }
 
@@ -460,6 +463,8 @@ struct okx_parser::impl : json_reader {
           return true;
         }))
       return false;
+    chan_v = channel;
+    inst_v = inst_id;
     if (!take_channel()) return failf("unsupported candle channel '{}'", channel.substr(0, 40));
     return true;
   }
@@ -485,13 +490,18 @@ struct okx_parser::impl : json_reader {
     return w.checked_str(s) && ms_of_text(s, ns) == ms_text_check::ok;
   }
   // `key` then a decimal string.
-  static bool fast_decimal(wire_shape& w, std::string_view key, decimal& d) { return w.lit(key) && w.decimal_str(d); }
+  template <std::size_t N>
+  static bool fast_decimal(wire_shape& w, const char (&key)[N], decimal& d) {
+    return w.lit(key) && w.decimal_str(d);
+  }
   // `key` then a decimal string or "" (no value: `d` stays empty).
-  static bool fast_decimal_or_empty(wire_shape& w, std::string_view key, decimal& d) {
+  template <std::size_t N>
+  static bool fast_decimal_or_empty(wire_shape& w, const char (&key)[N], decimal& d) {
     return w.lit(key) && (w.lit(R"("")") || w.decimal_str(d));
   }
   // `key` then any string, unused.
-  static bool fast_skip_string(wire_shape& w, std::string_view key) {
+  template <std::size_t N>
+  static bool fast_skip_string(wire_shape& w, const char (&key)[N]) {
     std::string_view s;
     return w.lit(key) && w.str(s);
   }
@@ -630,8 +640,8 @@ struct okx_parser::impl : json_reader {
     if (!w.lit(R"({"arg":{"channel":)") || !w.str(chan) || !w.lit(R"(,"instId":)") || !w.str(inst) || inst.empty() ||
         !w.lit('}'))
       return false;
-    channel.assign(chan);
-    inst_id.assign(inst);
+    chan_v = chan;
+    inst_v = inst;
     if (!take_channel()) return false;
     if (incremental_book(ch)) return fast_incremental_book(w, out);
     if (!w.lit(R"(,"data":[)")) return false;
@@ -657,6 +667,7 @@ struct okx_parser::impl : json_reader {
   void start_message() {
     channel.clear();
     inst_id.clear();
+    chan_v = inst_v = {};
     ch = channel_kind::none;
     events_used = 0;
   }
