@@ -1,6 +1,6 @@
 // The simulator's Bybit venue writes its topic messages in Bybit's shapes: every book, ticker,
-// trade and kline message it generates, on spot and linear, is read by the parser's fast path, and
-// reads the same with the fast path off. In process, no sockets: the venue is driven directly.
+// trade and kline message it generates, on spot and linear, and every subscription ack, is read by
+// the parser's fast path, and reads the same with the fast path off. In process, no sockets: the venue is driven directly.
 #include <set>
 #include <string>
 #include <vector>
@@ -61,7 +61,7 @@ TEST(BybitSimFastPath, SimulatorTopicMessagesTakeTheFastPath) {
   bybit_parser fast, general;
   bybit_message fast_out, general_out;
   std::set<std::string> kinds_read_fast;
-  std::size_t topic_messages = 0, hits = 0;
+  std::size_t expected_hits = 0, hits = 0, replies_read_fast = 0;
   auto check = [&](const std::string& text) {
     bybit_parse_error fast_err, general_err;
     const padded msg(text);
@@ -73,11 +73,12 @@ TEST(BybitSimFastPath, SimulatorTopicMessagesTakeTheFastPath) {
     const bool hit = fast_path_hits() != before;
     EXPECT_EQ(outcome_text(fast_ok, fast_out, fast_err), outcome_text(general_ok, general_out, general_err)) << text;
     EXPECT_TRUE(general_ok) << text << ": " << general_err.reason;
-    const bool topic = text.starts_with(R"({"topic":)");
-    EXPECT_EQ(hit, topic) << text;
-    if (topic) ++topic_messages;
-    if (hit) {
-      ++hits;
+    const bool topic = text.starts_with(R"({"topic":)"), reply = text.starts_with(R"({"success":)");
+    EXPECT_EQ(hit, topic || reply) << text;
+    if (topic || reply) ++expected_hits;
+    if (hit) ++hits;
+    if (hit && reply) ++replies_read_fast;
+    if (hit && topic) {
       kinds_read_fast.insert(fast_out.topic.substr(0, fast_out.topic.find('.')) +
                              (fast_out.kind == bybit_kind::book && !fast_out.book.snapshot ? "-delta" : "") +
                              (fast_out.kind == bybit_kind::ticker && fast_out.ticker_delta ? "-delta" : ""));
@@ -85,7 +86,8 @@ TEST(BybitSimFastPath, SimulatorTopicMessagesTakeTheFastPath) {
   };
   for (const auto& r : replies) check(r);
   for (const auto& t : sink.texts) check(t);
-  EXPECT_EQ(hits, topic_messages);
+  EXPECT_EQ(hits, expected_hits);
+  EXPECT_EQ(replies_read_fast, 4U);  // the subscription acks: two requests on each category
   EXPECT_EQ(kinds_read_fast, (std::set<std::string>{"orderbook", "orderbook-delta", "tickers", "tickers-delta",
                                                     "publicTrade", "kline"}));
 }

@@ -54,10 +54,12 @@ inline bool parse_level_decimal(std::string_view s, decimal& d) noexcept {
 // Appends a level made of decimals already read. Out of line on purpose: inside the large flattened
 // readers GCC judges the level loop cold and expands the 62-byte copy of a level (or the zero fill of
 // one made in place by emplace_back()) as `rep movsb` / `rep stosb`, slow to start, once per level;
-// here it is four vector moves, straight into the vector. (A decimal's own construction writes only
-// its length.)
+// here the fill and the copy are a few vector moves. (A decimal's own construction writes only its
+// length.)
 [[gnu::noinline]] inline void add_level(std::vector<price_level>& levels, const decimal& price, const decimal& size) {
-  levels.emplace_back(price, size);
+  price_level& l = levels.emplace_back();
+  l.price = price;
+  l.size = size;
 }
 
 // A book level's price or size on the fast path: a decimal string (wire_shape::decimal_str) that is
