@@ -48,7 +48,7 @@ inline std::string_view padded_copy(std::string& buf, std::string_view msg) {
 inline bool is_negative(const decimal& d) noexcept { return !d.empty() && d.str().front() == '-'; }
 // A book level's price or size: a decimal that is not negative.
 inline bool parse_level_decimal(std::string_view s, decimal& d) noexcept {
-  return decimal::parse(s, d) && s.front() != '-';
+  return decimal::parse(s, d) && !is_negative(d);
 }
 
 // Appends a level made of decimals already read. Out of line on purpose: inside the large flattened

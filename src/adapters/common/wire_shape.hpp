@@ -71,6 +71,11 @@ inline std::uint64_t load_word(const char* p) noexcept {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
+inline std::uint32_t load_word4(const char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 
 // Whether the n bytes at a and b are the same: compared a word at a time inline (keys and symbols are
 // 2-20 bytes; a memcmp call costs more than the comparison).
@@ -80,14 +85,7 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
       if (load_word(a + i) != load_word(b + i)) return false;
     return load_word(a + n - 8) == load_word(b + n - 8);
   }
-  if (n >= 4) {
-    std::uint32_t x, y, z, t;
-    std::memcpy(&x, a, 4);
-    std::memcpy(&y, b, 4);
-    std::memcpy(&z, a + n - 4, 4);
-    std::memcpy(&t, b + n - 4, 4);
-    return x == y && z == t;
-  }
+  if (n >= 4) return load_word4(a) == load_word4(b) && load_word4(a + n - 4) == load_word4(b + n - 4);
   for (std::size_t i = 0; i < n; ++i)
     if (a[i] != b[i]) return false;
   return true;
@@ -250,19 +248,12 @@ class wire_shape {
   // The same without an exponent, -?(0|[1-9]d*)(.d+)? — the text of a decimal — with the digits found
   // eight at a time. False for any other form (an exponent included), and the cursor has not moved.
   bool plain_number(std::string_view& out) noexcept {
-    const char* q = p_;
-    if (q != end_ && *q == '-') ++q;
-    const char* int_begin = q;
-    q = past_digits(q);
-    if (q == int_begin || (q - int_begin > 1 && *int_begin == '0')) return false;
-    if (q != end_ && *q == '.') {
-      const char* frac_begin = ++q;
-      q = past_digits(q);
-      if (q == frac_begin) return false;
-    }
-    if (q != end_ && (*q == 'e' || *q == 'E')) return false;
-    out = std::string_view(p_, static_cast<std::size_t>(q - p_));
-    p_ = q;
+    const decimal_run r = scan_decimal(p_);
+    const bool leading_zero = r.int_digits > 1 && r.int_begin[0] == '0';
+    if (r.int_digits == 0 || leading_zero || (r.dot && r.frac_digits == 0)) return false;
+    if (r.end != end_ && (*r.end == 'e' || *r.end == 'E')) return false;
+    out = std::string_view(p_, static_cast<std::size_t>(r.end - p_));
+    p_ = r.end;
     return true;
   }
 
@@ -274,20 +265,11 @@ class wire_shape {
   bool decimal_str(decimal& d) noexcept {
     if (p_ == end_ || *p_ != '"') return false;
     const char* const b = p_ + 1;
-    const char* q = b;
-    if (q != end_ && *q == '-') ++q;
-    const char* const int_begin = q;
-    q = past_digits(q);
-    std::size_t digits = static_cast<std::size_t>(q - int_begin);
-    if (q != end_ && *q == '.') {
-      const char* const frac_begin = ++q;
-      q = past_digits(q);
-      digits += static_cast<std::size_t>(q - frac_begin);
-    }
-    const auto n = static_cast<std::size_t>(q - b);
-    if (q == end_ || *q != '"' || digits == 0 || n > decimal::capacity) return false;
+    const decimal_run r = scan_decimal(b);
+    const auto n = static_cast<std::size_t>(r.end - b);
+    if (r.end == end_ || *r.end != '"' || r.int_digits + r.frac_digits == 0 || n > decimal::capacity) return false;
     decimal::assign_checked(std::string_view(b, n), d);
-    p_ = q + 1;
+    p_ = r.end + 1;
     return true;
   }
 
@@ -319,11 +301,7 @@ class wire_shape {
   static constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
 
   static std::uint64_t load(const char* p) noexcept { return load_word(p); }
-  static std::uint32_t load4(const char* p) noexcept {
-    std::uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
+  static std::uint32_t load4(const char* p) noexcept { return load_word4(p); }
   // The n bytes at p are those of s: compared eight, four, two, one at a time (n is a constant).
   template <std::size_t n>
   static bool same_const(const char* p, const char* s) noexcept {
@@ -345,6 +323,31 @@ class wire_shape {
       if (p[i] != s[i]) return false;
     }
     return true;
+  }
+  // The longest [-]digits[.digits] from `q` (either run may be empty): where it ends, where its integer
+  // digits begin, and how many digits each run has. plain_number and decimal_str apply their own rules
+  // to it (JSON's and decimal::parse's).
+  struct decimal_run {
+    const char* end;
+    const char* int_begin;
+    std::size_t int_digits;
+    bool dot;
+    std::size_t frac_digits;
+  };
+  decimal_run scan_decimal(const char* q) const noexcept {
+    decimal_run r{};
+    if (q != end_ && *q == '-') ++q;
+    r.int_begin = q;
+    q = past_digits(q);
+    r.int_digits = static_cast<std::size_t>(q - r.int_begin);
+    r.dot = q != end_ && *q == '.';
+    if (r.dot) {
+      const char* const frac_begin = ++q;
+      q = past_digits(q);
+      r.frac_digits = static_cast<std::size_t>(q - frac_begin);
+    }
+    r.end = q;
+    return r;
   }
   // The first byte from `p` on that is not a digit (or end_).
   const char* past_digits(const char* p) const noexcept {

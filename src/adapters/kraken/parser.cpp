@@ -228,7 +228,7 @@ struct kraken_parser::impl : json_reader {
     if (raw.empty() || (raw.front() != '-' && !is_digit(raw.front()))) return wrong(v, key, "a number");
     if (!kraken_number_text(raw, d))
       return failf("{}: field '{}' is not a decimal number: '{}'", what, key, raw.substr(0, 40));
-    if (non_negative && negative(d))
+    if (non_negative && is_negative(d))
       return failf("{}: field '{}' is negative: '{}'", what, key, raw.substr(0, 40));
     return true;
   }
@@ -240,7 +240,6 @@ struct kraken_parser::impl : json_reader {
     return true;
   }
   // A number read as a price or quantity is refused when negative, unless the field may be (a change).
-  static bool negative(const decimal& d) noexcept { return d.str().front() == '-'; }
   const std::string& instrument(std::string_view symbol) { return instruments.get(symbol, kraken_normalize); }
   void header(event_header& h, std::string_view symbol, std::int64_t ts) {
     fill_header(h, exchange_id::kraken, symbol, instrument(symbol), ts, recv);
@@ -683,8 +682,8 @@ struct kraken_parser::impl : json_reader {
   // would return it unchanged); with one, kraken_number_text moves the point.
   static bool fast_number(wire_shape& w, decimal& d, bool signed_ok = false) {
     std::string_view raw;
-    if (w.decimal_number(d)) return signed_ok || !negative(d);
-    return w.number(raw) && kraken_number_text(raw, d) && (signed_ok || !negative(d));
+    if (w.decimal_number(d)) return signed_ok || !is_negative(d);
+    return w.number(raw) && kraken_number_text(raw, d) && (signed_ok || !is_negative(d));
   }
   // A number no output keeps (vwap, change_pct): only its form is checked.
   static bool fast_skip_number(wire_shape& w) {
