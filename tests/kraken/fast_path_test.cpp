@@ -120,7 +120,7 @@ TEST(KrakenFastPath, TradeVariants) {
       {with(t, "40.0", "4e1"), true},                                                       // exponent: "40"
       {with(t, "40.0", "4.0E+1"), true},                                                    // exponent: "40"
       {with(t, "0.5117", "5.117e-1"), true},                                                // exponent: "0.5117"
-      {with(t, "40.0", "040.0"), false},                                                    // leading zero
+      {with(t, "40.0", "040.0"), false},                                                    // leading zero (error)
       {with(t, "40.0", "40."), false},                                                      // no fraction digit
       {with(t, "40.0", ".5"), false},                                                       // no integer digit
       {with(t, "40.0", "1e400"), false},                                                    // beyond a decimal (error)
@@ -183,7 +183,7 @@ TEST(KrakenFastPath, TickerVariants) {
       {with(t, "0.10025", "-0.10025"), false},                                                  // negative bid (error)
       {with(t, "0.10025", R"("0.10025")"), false},                                              // a string (error)
       {with(t, "0.10025", "null"), false},                                                      // null (error)
-      {with(t, "0.10025", "00.10025"), false},                                                  // leading zero
+      {with(t, "0.10025", "00.10025"), false},                                                  // leading zero (error)
       {with(t, "0.10025", "1.0025E-1"), true},                                                  // exponent
       {with(t, "-0.00017", "0.00017"), true},                                                   // a rise
       {with(t, "-0.00017", "-1.7e-4"), true},                                                   // signed exponent
@@ -279,7 +279,7 @@ TEST(KrakenFastPath, BookVariants) {
       {with(t, "1098.3947558", "1.5e-05"), true},                                        // exponent
       {with(t, "1098.3947558", "1.5e-"), false},                                         // bad exponent (error)
       {with(t, "1098.3947558", "1098.3947558 "), false},                                 // white space
-      {with(t, "0.5657", "00.5657"), false},                                             // leading zero
+      {with(t, "0.5657", "00.5657"), false},                                             // leading zero (error)
       {with(t, R"("asks":[])", R"("asks":{})"), false},                                  // not an array (error)
       {with(t, R"("asks":[])", R"("asks":null)"), false},                                // null (error)
       {with(t, R"(,"asks":[])", ""), false},                                             // no asks

@@ -327,7 +327,8 @@ TEST(KrakenNumber, ExponentsRewrittenExactly) {
 
 TEST(KrakenNumber, RejectsNonNumbers) {
   decimal d;
-  for (const char* s : {"", "-", "1.", ".5", "1e", "1e+", "0x10", "1.2.3", "NaN", "1e-400", "1e400", "12a", "+1"})
+  for (const char* s : {"", "-", "1.", ".5", "1e", "1e+", "0x10", "1.2.3", "NaN", "1e-400", "1e400", "12a", "+1", "040.0",
+                        "00", "-01.5", "007", "01e2", "-00.1"})
     EXPECT_FALSE(kraken_number_text(s, d)) << s;
 }
 

@@ -160,6 +160,8 @@ bool kraken_number_text(std::string_view raw, decimal& out) noexcept {
   // The common case: no exponent. decimal::parse checks [-]digits[.digits] (and fails on an
   // exponent's letter); JSON also wants a digit at both ends ("1." and ".5" are not numbers).
   const std::size_t first = raw.front() == '-' ? 1 : 0;
+  // Nor leading zeros: a "0" is followed by the point, an exponent or nothing ("040.0" is no number).
+  if (raw.size() > first + 1 && raw[first] == '0' && is_digit(raw[first + 1])) return false;
   if (raw.size() > first && is_digit(raw[first]) && is_digit(raw.back()) && decimal::parse(raw, out)) return true;
   return exponent_number_text(raw, out);
 }
