@@ -103,7 +103,7 @@ class decimal {
 
  private:
   // The exchange parsers' fast path reads a decimal's text against parse()'s grammar as it scans the
-  // message (wire_shape::decimal_text), and then needs only the copy.
+  // message (wire_shape::decimal_str), and then needs only the copy.
   friend class adapters::wire_shape;
 
   // `text` is already known to be what parse() accepts: copied, in two overlapping moves.

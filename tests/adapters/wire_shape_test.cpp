@@ -219,20 +219,20 @@ void check_key_table(const decimal_keys<ticker, N>& keys, const char* letters) {
   ticker tk;
   std::size_t found = 0;
   for (const auto& k : keys) {
-    ASSERT_EQ(decimal_for(keys, k.key, tk), &(tk.*(k.member))) << k.key;
+    ASSERT_EQ(keys.find(k.key, tk), &(tk.*(k.member))) << k.key;
     ++found;
     const std::string key(k.key);
     for (std::size_t i = 0; i < key.size(); ++i) {
       std::string off = key;
       off[i] = static_cast<char>(off[i] ^ 0x20);
-      EXPECT_EQ(decimal_for(keys, off, tk), nullptr) << off;
+      EXPECT_EQ(keys.find(off, tk), nullptr) << off;
     }
-    EXPECT_EQ(decimal_for(keys, key.substr(0, key.size() - 1), tk), nullptr) << key;
-    EXPECT_EQ(decimal_for(keys, key + "x", tk), nullptr) << key;
-    EXPECT_EQ(decimal_for(keys, "x" + key, tk), nullptr) << key;
+    EXPECT_EQ(keys.find(key.substr(0, key.size() - 1), tk), nullptr) << key;
+    EXPECT_EQ(keys.find(key + "x", tk), nullptr) << key;
+    EXPECT_EQ(keys.find("x" + key, tk), nullptr) << key;
   }
   EXPECT_EQ(found, N);
-  EXPECT_EQ(decimal_for(keys, "", tk), nullptr);
+  EXPECT_EQ(keys.find("", tk), nullptr);
   std::mt19937_64 rng(3);
   const std::size_t n_letters = std::strlen(letters);
   for (int i = 0; i < 20000; ++i) {
@@ -240,7 +240,7 @@ void check_key_table(const decimal_keys<ticker, N>& keys, const char* letters) {
     for (auto& c : t) c = letters[rng() % n_letters];
     bool is_key = false;
     for (const auto& k : keys) is_key |= k.key == t;
-    ASSERT_EQ(decimal_for(keys, t, tk) != nullptr, is_key) << t;
+    ASSERT_EQ(keys.find(t, tk) != nullptr, is_key) << t;
   }
 }
 

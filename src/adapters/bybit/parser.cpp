@@ -280,7 +280,7 @@ struct bybit_parser::impl : json_reader {
     reset_keep_capacity(tk);
     return for_fields(obj, [&](std::string_view key, od::value& fv) {
       if (key == "symbol") return same_symbol(fv, key);
-      decimal* d = decimal_for(ticker_keys, key, tk);
+      decimal* d = ticker_keys.find(key, tk);
       return d == nullptr || read_decimal(fv, key, *d);
     });
   }

@@ -272,7 +272,7 @@ struct coinbase_parser::impl : json_reader {
     std::string_view product;
     if (!fields_of(tv, "ticker", [&](std::string_view k, od::value& v) {
           if (k == "product_id") return get_string(v, k, product);
-          decimal* d = decimal_for(ticker_keys, k, tk);
+          decimal* d = ticker_keys.find(k, tk);
           return d == nullptr || dec(v, k, *d);
         }))
       return false;
@@ -366,7 +366,7 @@ struct coinbase_parser::impl : json_reader {
             return true;
           }
           if (k == "product_id") return get_string(v, k, product);
-          decimal* d = decimal_for(candle_keys, k, c);
+          decimal* d = candle_keys.find(k, c);
           return d == nullptr || dec(v, k, *d);
         }))
       return false;

@@ -183,10 +183,6 @@ template <class T, std::size_t N>
 consteval decimal_keys<T, N> index_keys(const decimal_key<T> (&keys)[N]) {
   return decimal_keys<T, N>(keys);
 }
-template <class T, std::size_t N>
-decimal* decimal_for(const decimal_keys<T, N>& keys, std::string_view key, T& obj) noexcept {
-  return keys.find(key, obj);
-}
 
 // The base of each exchange parser's state: the error sink of the message being parsed and the
 // reading primitives. Every primitive returns false after recording a reason; the first reason of a

@@ -193,7 +193,7 @@ class wire_shape {
     if (p_ == end_ || *p_ != '"') return false;
     const char* b = ++p_;
     while (end_ - p_ >= 8) {
-      const std::uint64_t x = load(p_) ^ (ones * '"');
+      const std::uint64_t x = load_word(p_) ^ (ones * '"');
       if (const std::uint64_t quote = (x - ones) & ~x & high; quote != 0) {
         p_ += std::countr_zero(quote) / 8;
         break;
@@ -300,16 +300,14 @@ class wire_shape {
  private:
   static constexpr std::uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
 
-  static std::uint64_t load(const char* p) noexcept { return load_word(p); }
-  static std::uint32_t load4(const char* p) noexcept { return load_word4(p); }
   // The n bytes at p are those of s: compared eight, four, two, one at a time (n is a constant).
   template <std::size_t n>
   static bool same_const(const char* p, const char* s) noexcept {
     std::size_t i = 0;
     for (; i + 8 <= n; i += 8)
-      if (load(p + i) != load(s + i)) return false;
+      if (load_word(p + i) != load_word(s + i)) return false;
     if constexpr (n % 8 >= 4) {
-      if (load4(p + i) != load4(s + i)) return false;
+      if (load_word4(p + i) != load_word4(s + i)) return false;
       i += 4;
     }
     if constexpr (n % 4 >= 2) {
@@ -352,7 +350,7 @@ class wire_shape {
   // The first byte from `p` on that is not a digit (or end_).
   const char* past_digits(const char* p) const noexcept {
     while (end_ - p >= 8) {
-      if (const std::uint64_t m = non_digits8(load(p)); m != 0) return p + std::countr_zero(m) / 8;
+      if (const std::uint64_t m = non_digits8(load_word(p)); m != 0) return p + std::countr_zero(m) / 8;
       p += 8;
     }
     while (p != end_ && digit(*p)) ++p;
@@ -373,7 +371,7 @@ class wire_shape {
     }
 #endif
     while (end_ - p >= 8) {
-      if (const std::uint64_t m = not_plain8(load(p)); m != 0) return p + std::countr_zero(m) / 8;
+      if (const std::uint64_t m = not_plain8(load_word(p)); m != 0) return p + std::countr_zero(m) / 8;
       p += 8;
     }
     while (p != end_ && plain(*p)) ++p;
@@ -409,9 +407,7 @@ inline bool wire_time_ns(std::string_view s, std::int64_t& ns) noexcept {
   const char* p = s.data();
   // "YYYY-MM-" and "DDTHH:MM" as two words: the separators compared at once, and the digit bytes
   // checked at once (a digit XOR '0' is 0-9: no bit in 0xF0, and +6 stays below 0x10).
-  std::uint64_t a, b;
-  std::memcpy(&a, p, 8);
-  std::memcpy(&b, p + 8, 8);
+  const std::uint64_t a = load_word(p), b = load_word(p + 8);
   // (The separators cause no carry in non_digits8, so its flags of the digit bytes are exact.)
   const auto not_digits = [](std::uint64_t w, std::uint64_t digit_bytes) { return non_digits8(w) & digit_bytes; };
   if ((a & 0xFF0000FF00000000ULL) != 0x2D00002D00000000ULL ||  // '-' at 4 and 7

@@ -226,7 +226,7 @@ struct okx_parser::impl : json_reader {
     if (!for_fields(o, [&](std::string_view key, od::value& v) {
           if (key == "instId") return get_string(v, key, inst);
           if (key == "ts") return get_ms(v, key, tk.exchange_ts_ns);
-          decimal* d = decimal_for(ticker_keys, key, tk);
+          decimal* d = ticker_keys.find(key, tk);
           return d == nullptr || get_decimal(v, key, *d, true);
         }))
       return false;
